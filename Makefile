@@ -1,0 +1,45 @@
+# The two commands: `make run` and `make test`. Everything else is a step they use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app wsgi
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint format catalogues extract-messages update-catalogues demo clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres,prod]'
+	touch $(STAMP)
+
+# Compiled catalogues are build output (.mo files are ignored by git).
+catalogues: $(STAMP)
+	@$(BIN)/pybabel compile -d forum/translations 2>/dev/null || $(BIN)/pybabel compile -d forum/translations
+
+run: catalogues
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: catalogues
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o forum/translations/messages.pot .
+
+update-catalogues: extract-messages
+	$(BIN)/pybabel update -i forum/translations/messages.pot -d forum/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

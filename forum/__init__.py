@@ -1,0 +1,103 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints, handlers. Nothing else runs."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from forum.config import load_config
+
+    load_config(app, config)
+    _register_logging(app)
+    _register_extensions(app)
+    _register_blueprints(app)
+    _register_handlers(app)
+    _register_templating(app)
+    _register_cli(app)
+    return app
+
+
+def _register_logging(app: Flask) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def _register_extensions(app: Flask) -> None:
+    from forum.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+    from forum.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    mail.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "strong"
+    login_manager.login_message_category = "info"
+
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please sign in to see this page.")
+
+    if app.config.get("PROXY_FIX"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
+    # Importing the models registers them on the metadata (for migrations and create_all).
+    import forum.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from forum.accounts import bp as accounts_bp
+    from forum.admin import bp as admin_bp
+    from forum.groups import bp as groups_bp
+    from forum.pages import bp as pages_bp
+
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(groups_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def _register_handlers(app: Flask) -> None:
+    from forum.accounts.services import load_user_from_session
+    from forum.errors import register_error_handlers
+    from forum.extensions import login_manager
+    from forum.headers import register_security_headers
+    from forum.mail import register_inline_sender
+
+    login_manager.user_loader(load_user_from_session)
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_inline_sender(app)
+
+
+def _register_templating(app: Flask) -> None:
+    from forum.templating import register_templating
+
+    register_templating(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from forum.cli import register_cli
+
+    register_cli(app)

@@ -1,0 +1,66 @@
+"""The user account."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.db import TimestampMixin
+from forum.extensions import db
+
+if TYPE_CHECKING:
+    from forum.groups.models import Membership
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased; the unique constraint is the guard against duplicates.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(60))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    locale: Mapped[str | None] = mapped_column(String(5))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    email_verified_at: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    suspended_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+    # Part of the login cookie; rotated on password change and deletion so that every
+    # session and remember-me cookie issued before stops working.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users at login
+        return self.deleted_at is None
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def __repr__(self) -> str:
+        return f"<User {self.id}>"

@@ -1,0 +1,280 @@
+"""Account rules: registration, verification, sign-in, password reset, export, deletion."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from typing import Any
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from forum.accounts.models import User, new_session_token
+from forum.accounts.passwords import check_password, hash_password
+from forum.db import utcnow
+from forum.extensions import db
+from forum.mail import queue_mail
+
+log = logging.getLogger(__name__)
+
+VERIFY_SALT = "verify-email"
+RESET_SALT = "reset-password"
+DELETED_NAME = "compte supprimé"
+
+
+class TokenError(Exception):
+    """A token that is forged, expired or already used."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason  # "invalid" or "expired"
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _fingerprint(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()[:16]
+
+
+def _load_token(salt: str, token: str, max_age: int) -> dict:
+    try:
+        data = _serializer(salt).loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise TokenError("expired") from exc
+    except BadSignature as exc:
+        raise TokenError("invalid") from exc
+    if not isinstance(data, dict):
+        raise TokenError("invalid")
+    return data
+
+
+def find_by_email(email: str) -> User | None:
+    """The live account with this address (case-insensitive), if any."""
+    return db.session.scalar(
+        select(User).where(func.lower(User.email) == email.strip().lower(), User.deleted_at.is_(None))
+    )
+
+
+def load_user_from_session(user_id: str) -> User | None:
+    """Flask-Login's loader: the cookie holds "<id>:<session token>"."""
+    ident, _, token = user_id.partition(":")
+    if not ident.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(ident))
+    if user is None or user.is_deleted or not hmac.compare_digest(user.session_token, token):
+        return None
+    return user
+
+
+def register(email: str, display_name: str, password: str, *, locale: str) -> User | None:
+    """Create an account and queue the verification mail.
+
+    When the address already has an account, nothing is created and its owner gets a mail
+    saying so (with sign-in and reset links): the page answers the same either way, so the
+    form cannot be used to learn who has an account. Returns the new user, or None.
+    """
+    email = email.strip().lower()
+    existing = find_by_email(email)
+    if existing is not None:
+        _queue_already_registered(existing)
+        return None
+    try:
+        with db.session.begin_nested():
+            user = create_user(email, display_name, password, locale=locale)
+    except IntegrityError:
+        # Another request registered the same address at the same moment.
+        existing = find_by_email(email)
+        if existing is not None:
+            _queue_already_registered(existing)
+        return None
+    queue_verification(user)
+    return user
+
+
+def create_user(
+    email: str,
+    display_name: str,
+    password: str,
+    *,
+    locale: str = "fr",
+    verified: bool = False,
+    admin: bool = False,
+) -> User:
+    """Create an account directly (command line, demo data); the address must be new."""
+    user = User(
+        email=email.strip().lower(),
+        display_name=display_name,
+        password_hash=hash_password(password),
+        locale=locale,
+        email_verified_at=utcnow() if verified else None,
+        is_admin=admin,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def _queue_already_registered(user: User) -> None:
+    queue_mail(
+        user.email,
+        "already_registered",
+        subject=_l("You already have an account"),
+        locale=user.locale,
+        user=user,
+        login_url=absolute_url("accounts.login"),
+        forgot_url=absolute_url("accounts.forgot"),
+    )
+
+
+def absolute_url(endpoint: str, **values: Any) -> str:
+    """An absolute URL on BASE_URL, for mails and feeds."""
+    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+
+
+def queue_verification(user: User) -> None:
+    """Queue the mail with the link that confirms the user's address."""
+    token = _serializer(VERIFY_SALT).dumps({"u": user.id, "e": _fingerprint(user.email)})
+    queue_mail(
+        user.email,
+        "verify_email",
+        subject=_l("Confirm your e-mail address"),
+        locale=user.locale,
+        user=user,
+        verify_url=absolute_url("accounts.verify", token=token),
+        max_age_days=current_app.config["VERIFY_TOKEN_MAX_AGE"] // 86400,
+    )
+
+
+def verify_email(token: str) -> User:
+    """Mark the address in the token as verified. Raises TokenError."""
+    data = _load_token(VERIFY_SALT, token, current_app.config["VERIFY_TOKEN_MAX_AGE"])
+    user = db.session.get(User, data.get("u")) if isinstance(data.get("u"), int) else None
+    if user is None or user.is_deleted or data.get("e") != _fingerprint(user.email):
+        raise TokenError("invalid")
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The account for these credentials, or None (same time whether it exists or not)."""
+    user = find_by_email(email)
+    if not check_password(user.password_hash if user else None, password):
+        return None
+    return user
+
+
+def record_login(user: User) -> None:
+    user.last_login_at = utcnow()
+
+
+def request_password_reset(email: str) -> None:
+    """Queue a reset link when the address has an account; do nothing visible otherwise."""
+    user = find_by_email(email)
+    if user is None:
+        log.info("password reset asked for an unknown address")
+        return
+    token = _serializer(RESET_SALT).dumps({"u": user.id, "h": _fingerprint(user.password_hash)})
+    queue_mail(
+        user.email,
+        "reset_password",
+        subject=_l("Choose a new password"),
+        locale=user.locale,
+        user=user,
+        reset_url=absolute_url("accounts.reset", token=token),
+        max_age_minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
+    )
+
+
+def user_for_reset_token(token: str) -> User:
+    """The user a reset token is for. Single use: it dies with the password it was made for."""
+    data = _load_token(RESET_SALT, token, current_app.config["RESET_TOKEN_MAX_AGE"])
+    user = db.session.get(User, data.get("u")) if isinstance(data.get("u"), int) else None
+    if user is None or user.is_deleted or data.get("h") != _fingerprint(user.password_hash):
+        raise TokenError("invalid")
+    return user
+
+
+def reset_password(token: str, password: str) -> User:
+    """Set a new password from a reset token; every other session is signed out."""
+    user = user_for_reset_token(token)
+    set_password(user, password)
+    # Following the mailed link proves the address, too.
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Change the password and end every session and remember-me cookie issued before."""
+    user.password_hash = hash_password(password)
+    user.session_token = new_session_token()
+
+
+def update_account(user: User, *, display_name: str, locale: str) -> None:
+    """Change what the user may change on the account page."""
+    user.display_name = display_name
+    user.locale = locale
+
+
+def set_locale(user: User, locale: str) -> None:
+    """Remember the interface language the user chose."""
+    user.locale = locale
+
+
+def set_suspended(user: User, suspended: bool) -> None:
+    """Suspend an account (it can read, not write) or lift the suspension."""
+    user.suspended_at = utcnow() if suspended else None
+
+
+def export_account(user: User) -> dict[str, Any]:
+    """Everything the site holds about the user, as JSON-ready data."""
+
+    def iso(value):
+        return value.isoformat() if value else None
+
+    return {
+        "account": {
+            "email": user.email,
+            "display_name": user.display_name,
+            "locale": user.locale,
+            "created_at": iso(user.created_at),
+            "email_verified_at": iso(user.email_verified_at),
+            "last_login_at": iso(user.last_login_at),
+            "suspended_at": iso(user.suspended_at),
+            "is_site_admin": user.is_admin,
+        },
+        "memberships": [
+            {
+                "group": m.group.slug,
+                "group_name": m.group.name,
+                "role": m.role,
+                "since": iso(m.created_at),
+            }
+            for m in user.memberships
+        ],
+    }
+
+
+def delete_account(user: User, password: str) -> bool:
+    """Erase the account's personal data; its posts stay, shown as from a deleted account.
+
+    Returns False (and changes nothing) when the password is wrong.
+    """
+    if not check_password(user.password_hash, password):
+        return False
+    user.deleted_at = utcnow()
+    user.email = f"deleted-{user.id}-{secrets.token_hex(4)}@invalid"
+    user.display_name = DELETED_NAME
+    user.password_hash = "!"  # matches no password
+    user.session_token = new_session_token()
+    user.is_admin = False
+    user.memberships.clear()
+    return True

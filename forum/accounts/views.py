@@ -1,0 +1,219 @@
+"""Sign-up, sign-in, password reset and the account page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import get_locale
+from flask_login import current_user, login_required, login_user, logout_user
+
+from forum.accounts import bp, services
+from forum.accounts.forms import (
+    AccountForm,
+    DeleteAccountForm,
+    ForgotForm,
+    LoginForm,
+    RegisterForm,
+    ResetForm,
+)
+from forum.errors import keeps_input
+from forum.extensions import db, limiter
+from forum.forms import ActionForm
+
+
+def _limit(key: str):
+    return limiter.limit(lambda: current_app.config[key], methods=["POST"])
+
+
+def safe_next(target: str | None) -> str | None:
+    """A same-site path to go back to after signing in, or None."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+@bp.route("/auth/register", methods=["GET", "POST"])
+@_limit("RATELIMIT_REGISTER")
+@keeps_input
+def register():
+    """Sign up; the verification link goes out by e-mail."""
+    if current_user.is_authenticated:
+        return redirect(url_for("pages.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        services.register(
+            form.email.data,
+            form.display_name.data,
+            form.password.data,
+            locale=str(get_locale()),
+        )
+        db.session.commit()
+        return redirect(url_for("accounts.register_sent"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/auth/register/sent")
+def register_sent():
+    """Tell the newcomer to open the mail; the same page whether the address was new or not."""
+    return render_template("accounts/register_sent.html")
+
+
+@bp.route("/auth/verify/<token>")
+def verify(token: str):
+    """Confirm the e-mail address from the mailed link."""
+    try:
+        user = services.verify_email(token)
+    except services.TokenError as exc:
+        return render_template("accounts/token_error.html", reason=exc.reason, kind="verify"), 400
+    db.session.commit()
+    flash(_("Thank you: your e-mail address is confirmed."), "success")
+    if current_user.is_authenticated and current_user.id == user.id:
+        return redirect(url_for("pages.index"))
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/auth/resend", methods=["POST"])
+@login_required
+@_limit("RATELIMIT_FORGOT")
+def resend_verification():
+    """Send the verification link again."""
+    form = ActionForm()
+    if form.validate_on_submit() and not current_user.is_verified:
+        services.queue_verification(current_user)
+        db.session.commit()
+        flash(_("We have sent the link again to %(email)s.", email=current_user.email), "info")
+    return redirect(url_for("accounts.settings"))
+
+
+@bp.route("/auth/login", methods=["GET", "POST"])
+@_limit("RATELIMIT_LOGIN")
+@keeps_input
+def login():
+    """Sign in with e-mail and password."""
+    next_url = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for("pages.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.password.errors.append(_("This e-mail address and password do not match."))
+        else:
+            session.clear()  # a fresh session: nothing from before the sign-in carries over
+            login_user(user, remember=form.remember.data)
+            services.record_login(user)
+            db.session.commit()
+            if not user.is_verified:
+                flash(
+                    _("Welcome. Confirm your e-mail address to post: the link is in your mail."),
+                    "info",
+                )
+            return redirect(next_url or url_for("pages.index"))
+    return render_template("accounts/login.html", form=form, next_url=next_url)
+
+
+@bp.route("/auth/logout", methods=["POST"])
+@keeps_input
+def logout():
+    """Sign out (POST only, with a CSRF token)."""
+    form = ActionForm()
+    if form.validate_on_submit():
+        logout_user()
+        session.clear()
+        flash(_("You are signed out."), "info")
+    return redirect(url_for("pages.index"))
+
+
+@bp.route("/auth/forgot", methods=["GET", "POST"])
+@_limit("RATELIMIT_FORGOT")
+@keeps_input
+def forgot():
+    """Ask for a reset link; the answer does not say whether the address has an account."""
+    form = ForgotForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        return render_template("accounts/forgot_sent.html", email=form.email.data)
+    return render_template("accounts/forgot.html", form=form)
+
+
+@bp.route("/auth/reset/<token>", methods=["GET", "POST"])
+@keeps_input
+def reset(token: str):
+    """Choose a new password from the mailed link."""
+    try:
+        services.user_for_reset_token(token)
+    except services.TokenError as exc:
+        return render_template("accounts/token_error.html", reason=exc.reason, kind="reset"), 400
+    form = ResetForm()
+    if form.validate_on_submit():
+        user = services.reset_password(token, form.password.data)
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash(_("Your password is changed. Sign in with it now."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset.html", form=form, token=token)
+
+
+@bp.route("/account/", methods=["GET", "POST"])
+@login_required
+@keeps_input
+def settings():
+    """The account page: display name and language."""
+    form = AccountForm(obj=current_user)
+    if request.method == "GET" and not current_user.locale:
+        form.locale.data = str(get_locale())
+    if form.validate_on_submit():
+        services.update_account(
+            current_user, display_name=form.display_name.data, locale=form.locale.data
+        )
+        db.session.commit()
+        flash(_("Your account is updated."), "success")
+        return redirect(url_for("accounts.settings"))
+    return render_template(
+        "accounts/settings.html", form=form, delete_form=DeleteAccountForm(formdata=None)
+    )
+
+
+@bp.route("/account/export.json")
+@login_required
+def export():
+    """Everything the site holds about the signed-in user."""
+    response = jsonify(services.export_account(current_user))
+    response.headers["Content-Disposition"] = "attachment; filename=mon-compte.json"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/account/delete", methods=["POST"])
+@login_required
+@keeps_input
+def delete():
+    """Delete the account after the password is confirmed."""
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        if services.delete_account(current_user, form.password.data):
+            db.session.commit()
+            logout_user()
+            session.clear()
+            flash(_("Your account is deleted. Your messages stay, signed “deleted account”."), "info")
+            return redirect(url_for("pages.index"))
+        form.password.errors.append(_("This password is not right."))
+    return render_template(
+        "accounts/settings.html", form=AccountForm(obj=current_user), delete_form=form
+    ), 400

@@ -1,0 +1,105 @@
+"""Command-line interface: each command calls services, then commits."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from forum.extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(demo)
+    app.cli.add_command(create_admin)
+    app.cli.add_command(grant_role)
+    app.cli.add_command(outbox)
+
+
+@click.command("demo")
+def demo() -> None:
+    """Load the demo data (idempotent)."""
+    from forum.demo import DEMO_PASSWORD, load_demo
+
+    summary = load_demo()
+    db.session.commit()
+    click.echo("Demo data loaded. Accounts (password: %s):" % DEMO_PASSWORD)
+    for email, roles in summary:
+        click.echo(f"  {email:<24} {roles}")
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--name", "display_name", default="Administration", show_default=True)
+def create_admin(email: str, display_name: str) -> None:
+    """Make EMAIL a site admin, creating the account if needed (asks for a password)."""
+    from forum.accounts import services as accounts
+    from forum.accounts.passwords import is_common_password
+    from forum.forms import PASSWORD_MAX, PASSWORD_MIN
+
+    user = accounts.find_by_email(email)
+    if user is None:
+        if sys.stdin.isatty():
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        else:
+            password = sys.stdin.readline().rstrip("\n")
+        if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX or is_common_password(password):
+            raise click.ClickException(
+                f"The password must have {PASSWORD_MIN} to {PASSWORD_MAX} characters "
+                "and not be a common one."
+            )
+        user = accounts.create_user(email, display_name, password, verified=True, admin=True)
+        click.echo(f"Created the site admin {user.email}.")
+    else:
+        user.is_admin = True
+        click.echo(f"{user.email} is now a site admin.")
+    db.session.commit()
+
+
+@click.command("grant-role")
+@click.argument("email")
+@click.argument("group_slug")
+@click.argument("role", type=click.Choice(["member", "keeper", "coordinator"]))
+@click.option("--revoke", is_flag=True, help="Take the role back (the member leaves the group).")
+def grant_role(email: str, group_slug: str, role: str, revoke: bool) -> None:
+    """Give EMAIL the ROLE in GROUP_SLUG, or take it back with --revoke."""
+    from forum.accounts import services as accounts
+    from forum.groups import services as groups
+    from forum.groups.models import Group, Role
+
+    user = accounts.find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account uses {email}.")
+    group = db.session.scalar(select(Group).where(Group.slug == group_slug))
+    if group is None:
+        raise click.ClickException(f"No group has the slug {group_slug}.")
+    if revoke:
+        current = groups.membership(user, group)
+        if current is None or current.role != role:
+            raise click.ClickException(f"{email} does not hold the role {role} in {group_slug}.")
+        # Taking back a role steps down one rank; taking back "member" ends the membership.
+        lower = Role(role).rank - 1
+        groups.set_role(user, group, list(Role)[lower] if lower >= 0 else None)
+        click.echo(f"{email}: role {role} taken back in {group_slug}.")
+    else:
+        groups.set_role(user, group, Role(role))
+        click.echo(f"{email} is now {role} in {group_slug}.")
+    db.session.commit()
+
+
+@click.group("outbox")
+def outbox() -> None:
+    """The e-mail outbox."""
+
+
+@outbox.command("send")
+def outbox_send() -> None:
+    """Send the mails that are due, once; failures are retried on a later run."""
+    from forum.mail import send_due
+
+    counts = send_due()
+    click.echo(
+        "sent {sent}, to retry {retried}, abandoned {failed}".format(**counts)
+    )

@@ -1,0 +1,128 @@
+"""Demo data drawn from the sources: communes of the southern Hauts-de-Seine, their groups,
+and a few people with each role. Loading it twice changes nothing."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from forum.accounts import services as accounts
+from forum.extensions import db
+from forum.groups import services as groups
+from forum.groups.models import Commune, Group, Role
+
+COMMUNES = [
+    ("92023", "Clamart", "92"),
+    ("92048", "Meudon", "92"),
+    ("92019", "Châtenay-Malabry", "92"),
+    ("78640", "Vélizy-Villacoublay", "78"),
+    ("91534", "Saclay", "91"),
+]
+
+GROUPS = [
+    (
+        "ldh-clamart",
+        "Section LDH de Clamart",
+        "92023",
+        "La section locale de la Ligue des droits de l'Homme. Elle porte auprès de la mairie "
+        "de Clamart la demande d'un terrain pour un village d'insertion.",
+    ),
+    (
+        "collectif-petit-clamart",
+        "Collectif des habitants du Petit-Clamart",
+        "92023",
+        "Des habitants du quartier, voisins du terrain des « 50 arpents » le long de la N118.",
+    ),
+    (
+        "solidarite-meudon",
+        "Solidarité Roms Meudon",
+        "92048",
+        "Riverains et associations de Meudon : accompagnement scolaire et démarches.",
+    ),
+    (
+        "chatenay-solidaire",
+        "Châtenay solidaire",
+        "92019",
+        "Groupe local de Châtenay-Malabry : aide alimentaire, santé, lien avec le CCAS.",
+    ),
+    (
+        "velizy-accueil",
+        "Vélizy accueil",
+        "78640",
+        "Habitants de Vélizy-Villacoublay qui connaissent les familles depuis les magasins "
+        "où elles faisaient la manche.",
+    ),
+    (
+        "saclay-citoyens",
+        "Citoyens de Saclay",
+        "91534",
+        "Le groupe de Saclay, à l'origine de la docuthèque partagée.",
+    ),
+    (
+        "romeurope-sud-92",
+        "Collectif Romeurope Sud 92",
+        None,
+        "Le collectif qui fédère les groupes locaux du sud des Hauts-de-Seine autour du projet "
+        "MOUS : un toit pour les quinze familles expulsées.",
+    ),
+]
+
+# (e-mail, display name, {group slug: role}, site admin)
+PEOPLE = [
+    ("admin@demo.invalid", "Admin du site", {}, True),
+    (
+        "claire@demo.invalid",
+        "Claire (coordinatrice Clamart)",
+        {"ldh-clamart": Role.COORDINATOR, "romeurope-sud-92": Role.MEMBER},
+        False,
+    ),
+    (
+        "karim@demo.invalid",
+        "Karim (référent contacts)",
+        {"ldh-clamart": Role.KEEPER, "collectif-petit-clamart": Role.MEMBER},
+        False,
+    ),
+    (
+        "odile@demo.invalid",
+        "Odile (coordinatrice Romeurope)",
+        {"romeurope-sud-92": Role.COORDINATOR, "solidarite-meudon": Role.MEMBER},
+        False,
+    ),
+    ("paul@demo.invalid", "Paul", {"solidarite-meudon": Role.MEMBER}, False),
+    ("ines@demo.invalid", "Inès", {"saclay-citoyens": Role.MEMBER, "velizy-accueil": Role.MEMBER}, False),
+]
+
+DEMO_PASSWORD = "toits-solidaires-demo"
+
+
+def load_demo() -> list[tuple[str, str]]:
+    """Create what is missing; return the (e-mail, role summary) of the demo accounts."""
+    communes: dict[str, Commune] = {}
+    for insee, name, department in COMMUNES:
+        commune = db.session.scalar(select(Commune).where(Commune.insee == insee))
+        communes[insee] = commune or groups.create_commune(
+            insee=insee, name=name, department=department
+        )
+
+    by_slug: dict[str, Group] = {}
+    for slug, name, insee, description in GROUPS:
+        group = db.session.scalar(select(Group).where(Group.slug == slug))
+        by_slug[slug] = group or groups.create_group(
+            name=name,
+            slug=slug,
+            commune=communes[insee] if insee else None,
+            description=description,
+        )
+
+    summary = []
+    for email, display_name, roles, admin in PEOPLE:
+        user = accounts.find_by_email(email)
+        if user is None:
+            user = accounts.create_user(
+                email, display_name, DEMO_PASSWORD, verified=True, admin=admin
+            )
+        for slug, role in roles.items():
+            if groups.membership(user, by_slug[slug]) is None:
+                groups.set_role(user, by_slug[slug], role)
+        described = ", ".join(f"{r.value} {s}" for s, r in roles.items()) or "site admin"
+        summary.append((email, described))
+    return summary

@@ -1,0 +1,60 @@
+"""Friendly error pages in the user's language, and forms that survive an expired token."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import Flask, current_app, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from forum.extensions import db
+
+log = logging.getLogger(__name__)
+
+PAGES = (400, 403, 404, 405, 413, 429, 500)
+
+
+def keeps_input(view: Callable) -> Callable:
+    """Mark a form view that re-shows its form when the CSRF token is stale.
+
+    Such a view binds a FlaskForm and validates it, so the token is checked again there:
+    the form comes back with what was typed and the token error, and nothing is changed.
+    """
+    view.keeps_input = True  # type: ignore[attr-defined]
+    return view
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError):
+        view = current_app.view_functions.get(request.endpoint or "")
+        if view is not None and getattr(view, "keeps_input", False):
+            g.csrf_error = exc.description
+            return view(**(request.view_args or {}))
+        return _render(400, exc)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if exc.code in PAGES:
+            return _render(exc.code, exc)
+        return exc
+
+    @app.errorhandler(500)
+    def _server_error(exc):
+        db.session.rollback()
+        return _render(500, exc)
+
+
+def _render(code: int, exc) -> tuple:
+    if request.path.endswith(".json") or request.path == "/healthz":
+        return jsonify(error=code), code
+    headers = {}
+    if code == 429:
+        retry = getattr(exc, "retry_after", None)
+        if retry:
+            headers["Retry-After"] = str(retry)
+    if code == 405 and isinstance(exc, HTTPException):
+        return render_template(f"errors/{code}.html", error=exc), code, exc.get_headers()
+    return render_template(f"errors/{code}.html", error=exc), code, headers

@@ -1,0 +1,67 @@
+"""Shared form pieces: the base form, field limits, and the CSRF-only action form."""
+
+from __future__ import annotations
+
+import re
+
+from flask import g
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import Email, InputRequired, Length, ValidationError
+
+EMAIL_MAX = 254
+PASSWORD_MIN = 10
+PASSWORD_MAX = 128
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class Form(FlaskForm):
+    """Base form: a stale CSRF token becomes a message on the form, not a bare 400."""
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if g.get("csrf_error") and "csrf_token" in self._fields:
+            self.csrf_token.errors = [
+                _l(
+                    "Your session expired before you sent this form. What you typed is "
+                    "below: check it and send it again."
+                )
+            ]
+            return False
+        return ok
+
+    @property
+    def stale_token(self) -> bool:
+        return bool(self.csrf_token.errors) if "csrf_token" in self._fields else False
+
+
+class ActionForm(Form):
+    """A button that changes something: carries only the CSRF token."""
+
+
+def no_control_chars(form, field) -> None:
+    if field.data and CONTROL_CHARS.search(field.data):
+        raise ValidationError(_l("This field cannot contain line breaks or control characters."))
+
+
+def email_field(label=None) -> EmailField:
+    return EmailField(
+        label or _l("E-mail address"),
+        validators=[
+            InputRequired(),
+            Length(max=EMAIL_MAX),
+            Email(message=_l("Enter a valid e-mail address, such as name@example.org.")),
+        ],
+        filters=[lambda v: v.strip().lower() if isinstance(v, str) else v],
+        render_kw={"autocomplete": "email", "maxlength": EMAIL_MAX},
+    )
+
+
+def new_password_field(label=None) -> PasswordField:
+    return PasswordField(
+        label or _l("Password"),
+        validators=[InputRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
+        description=_l("At least %(n)s characters. A sentence you remember works well.", n=PASSWORD_MIN),
+        render_kw={"autocomplete": "new-password", "minlength": PASSWORD_MIN, "maxlength": PASSWORD_MAX},
+    )

@@ -1,0 +1,80 @@
+"""Communes, local groups and the members' role in each group."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.accounts.models import User
+from forum.db import TimestampMixin
+from forum.extensions import db
+
+
+class Role(StrEnum):
+    """A member's role in one group; each includes the ones before it."""
+
+    MEMBER = "member"
+    KEEPER = "keeper"
+    COORDINATOR = "coordinator"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+
+class Commune(db.Model):
+    __tablename__ = "communes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    insee: Mapped[str] = mapped_column(String(5), unique=True)  # INSEE code, e.g. 92023
+    name: Mapped[str] = mapped_column(String(120))
+    department: Mapped[str] = mapped_column(String(3))  # e.g. 92
+
+    groups: Mapped[list[Group]] = relationship(back_populates="commune", order_by="Group.name")
+
+    __table_args__ = (CheckConstraint("length(insee) = 5", name="insee_length"),)
+
+    def __repr__(self) -> str:
+        return f"<Commune {self.insee} {self.name}>"
+
+
+class Group(TimestampMixin, db.Model):
+    __tablename__ = "groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    # None: a territory-wide group, attached to no single commune.
+    commune_id: Mapped[int | None] = mapped_column(ForeignKey("communes.id"), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    commune: Mapped[Commune | None] = relationship(back_populates="groups")
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="group", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Group {self.slug}>"
+
+
+class Membership(TimestampMixin, db.Model):
+    __tablename__ = "memberships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20), default=Role.MEMBER.value)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    group: Mapped[Group] = relationship(back_populates="memberships")
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "group_id"),
+        CheckConstraint("role IN ('member', 'keeper', 'coordinator')", name="role_known"),
+    )
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)

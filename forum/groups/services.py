@@ -1,0 +1,125 @@
+"""Communes, groups and memberships."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from forum.accounts.models import User
+from forum.extensions import db
+from forum.groups.models import Commune, Group, Membership, Role
+
+
+class DuplicateError(ValueError):
+    """A slug or INSEE code already taken."""
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    """ASCII, lower-case, hyphenated: "Châtenay-Malabry" -> "chatenay-malabry"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:max_length].strip("-")
+
+
+def communes_with_groups() -> list[Commune]:
+    """Every commune with its groups loaded, by name."""
+    from sqlalchemy.orm import selectinload
+
+    return list(
+        db.session.scalars(
+            select(Commune).options(selectinload(Commune.groups)).order_by(Commune.name)
+        )
+    )
+
+
+def territory_groups() -> list[Group]:
+    """Groups attached to no single commune."""
+    return list(db.session.scalars(select(Group).where(Group.commune_id.is_(None)).order_by(Group.name)))
+
+
+def create_commune(*, insee: str, name: str, department: str) -> Commune:
+    """Add a commune; its INSEE code must be new."""
+    commune = Commune(insee=insee, name=name, department=department)
+    _add_unique(commune, DuplicateError(insee))
+    return commune
+
+
+def create_group(
+    *, name: str, slug: str | None = None, commune: Commune | None, description: str = ""
+) -> Group:
+    """Add a local group; its slug must be new."""
+    group = Group(name=name, slug=slug or slugify(name), description=description)
+    _add_unique(group, DuplicateError(group.slug), commune=commune)
+    return group
+
+
+def _add_unique(obj, error: Exception, **relations) -> None:
+    try:
+        with db.session.begin_nested():
+            db.session.add(obj)
+            # Relationships are set once the object is in the session, so that the
+            # other side's collection sees it without a cascade warning.
+            for name, value in relations.items():
+                setattr(obj, name, value)
+            db.session.flush()
+    except IntegrityError as exc:
+        raise error from exc
+
+
+def membership(user: User, group: Group) -> Membership | None:
+    return db.session.scalar(
+        select(Membership).where(Membership.user_id == user.id, Membership.group_id == group.id)
+    )
+
+
+def join_group(user: User, group: Group) -> Membership:
+    """Make the user a member; joining twice changes nothing."""
+    existing = membership(user, group)
+    if existing is not None:
+        return existing
+    member = Membership(role=Role.MEMBER.value)
+    try:
+        _add_unique(member, DuplicateError("membership"), user=user, group=group)
+    except DuplicateError:  # a double click raced us
+        existing = membership(user, group)
+        assert existing is not None
+        return existing
+    return member
+
+
+def leave_group(user: User, group: Group) -> bool:
+    """End the user's membership (and any role with it). False if they were not a member."""
+    existing = membership(user, group)
+    if existing is None:
+        return False
+    user.memberships.remove(existing)
+    db.session.flush()
+    return True
+
+
+def set_role(user: User, group: Group, role: Role | None) -> Membership | None:
+    """Give the user `role` in the group (joining them if needed), or remove them with None."""
+    existing = join_group(user, group) if role is not None else membership(user, group)
+    if role is None:
+        if existing is not None:
+            user.memberships.remove(existing)
+            db.session.flush()
+        return None
+    assert existing is not None
+    existing.role = role.value
+    db.session.flush()
+    return existing
+
+
+def members_by_role(group: Group) -> list[Membership]:
+    """The group's members, coordinators first."""
+    from sqlalchemy.orm import joinedload
+
+    rows = db.session.scalars(
+        select(Membership)
+        .options(joinedload(Membership.user))
+        .where(Membership.group_id == group.id)
+    ).all()
+    return sorted(rows, key=lambda m: (-m.role_enum.rank, m.user.display_name.lower()))

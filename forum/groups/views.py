@@ -1,0 +1,70 @@
+"""Commune and group pages, joining and leaving."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from forum.errors import keeps_input
+from forum.extensions import db
+from forum.forms import ActionForm
+from forum.groups import bp, services
+from forum.groups.models import Commune, Group, Role
+from forum.permissions import require, role_in
+
+
+@bp.route("/communes/<insee>/")
+def show_commune(insee: str):
+    """A commune: its groups (and, later, its solidarity guide)."""
+    commune = db.first_or_404(select(Commune).where(Commune.insee == insee))
+    return render_template("groups/commune.html", commune=commune)
+
+
+@bp.route("/groups/<slug>/")
+def show_group(slug: str):
+    """A group: description, coordinators, how to join."""
+    group = db.first_or_404(select(Group).where(Group.slug == slug))
+    require("group.view", group)
+    coordinators = [
+        m for m in services.members_by_role(group) if m.role_enum is Role.COORDINATOR
+    ]
+    return render_template(
+        "groups/show.html",
+        group=group,
+        role=role_in(current_user, group),
+        coordinators=coordinators,
+        member_count=len(group.memberships),
+        form=ActionForm(),
+    )
+
+
+@bp.route("/groups/<slug>/join", methods=["POST"])
+@keeps_input
+def join(slug: str):
+    """Become a member of the group."""
+    group = db.first_or_404(select(Group).where(Group.slug == slug))
+    require("group.join", group)
+    if ActionForm().validate_on_submit():
+        services.join_group(current_user, group)
+        db.session.commit()
+        flash(_("You are now a member of %(group)s.", group=group.name), "success")
+    else:
+        flash(_("Your session expired. Please try again."), "error")
+    return redirect(url_for("groups.show_group", slug=group.slug))
+
+
+@bp.route("/groups/<slug>/leave", methods=["POST"])
+@keeps_input
+def leave(slug: str):
+    """Stop being a member of the group."""
+    group = db.first_or_404(select(Group).where(Group.slug == slug))
+    require("group.leave", group)
+    if ActionForm().validate_on_submit():
+        services.leave_group(current_user, group)
+        db.session.commit()
+        flash(_("You have left %(group)s.", group=group.name), "info")
+    else:
+        flash(_("Your session expired. Please try again."), "error")
+    return redirect(url_for("groups.show_group", slug=group.slug))

@@ -1,0 +1,57 @@
+"""Home page, health check and the language switch."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app, jsonify, redirect, render_template, request, session, url_for
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from forum.accounts import services as accounts
+from forum.accounts.views import safe_next
+from forum.errors import keeps_input
+from forum.extensions import db
+from forum.forms import ActionForm
+from forum.groups import services as groups
+from forum.pages import bp
+
+log = logging.getLogger(__name__)
+
+
+@bp.route("/")
+def index():
+    """Home: the local groups by commune."""
+    return render_template(
+        "pages/index.html",
+        communes=groups.communes_with_groups(),
+        territory_groups=groups.territory_groups(),
+    )
+
+
+@bp.route("/healthz")
+def healthz():
+    """200 when the database answers, 503 otherwise."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        log.exception("health check: the database does not answer")
+        db.session.rollback()
+        return jsonify(status="unavailable"), 503
+    return jsonify(status="ok")
+
+
+@bp.route("/locale", methods=["POST"])
+@keeps_input
+def set_locale():
+    """Switch the interface language for this browser (signed-in users: the account too)."""
+    from flask_login import current_user
+
+    form = ActionForm()
+    choice = request.form.get("locale", "")
+    if form.validate_on_submit() and choice in current_app.config["LANGUAGES"]:
+        session["locale"] = choice
+        if current_user.is_authenticated:
+            accounts.set_locale(current_user, choice)
+            db.session.commit()
+    return redirect(safe_next(request.form.get("next")) or url_for("pages.index"))

@@ -1,0 +1,120 @@
+"""Who may do what: the only judge. Deny by default, roles per group.
+
+Views call `require(action, obj)`; templates call `can(action, obj)`; both ask the same
+predicates below. An action is a string naming a predicate in RULES.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort
+from flask_login import current_user
+
+from forum.groups.models import Group, Role
+
+# Why a refusal happened decides the answer: a visitor must sign in (redirect to login),
+# a thing the user may not know exists answers 404, anything else 403.
+LOGIN = "login"
+HIDDEN = "hidden"
+FORBIDDEN = "forbidden"
+
+
+def role_in(user: Any, group: Group) -> Role | None:
+    """The user's role in the group, or None (visitors, non-members, deleted accounts)."""
+    if not _signed_in(user):
+        return None
+    for membership in user.memberships:
+        if membership.group_id == group.id:
+            return membership.role_enum
+    return None
+
+
+def has_role(user: Any, group: Group, role: Role) -> bool:
+    """True when the user holds `role` or a higher one in the group."""
+    held = role_in(user, group)
+    return held is not None and held.rank >= role.rank
+
+
+def is_site_admin(user: Any) -> bool:
+    return _signed_in(user) and bool(user.is_admin) and not user.is_suspended
+
+
+def _signed_in(user: Any) -> bool:
+    return bool(user is not None and user.is_authenticated and not user.is_deleted)
+
+
+def _can_participate(user: Any) -> str | None:
+    """Posting, joining, pledging: a verified, non-suspended account."""
+    if not _signed_in(user):
+        return LOGIN
+    if user.is_suspended or not user.is_verified:
+        return FORBIDDEN
+    return None
+
+
+# Each predicate returns None when allowed, else the reason for refusing.
+def _view_group(user: Any, group: Group) -> str | None:
+    return None  # groups are public; private spaces inside them get their own rules
+
+
+def _join_group(user: Any, group: Group) -> str | None:
+    return _can_participate(user)
+
+
+def _leave_group(user: Any, group: Group) -> str | None:
+    if not _signed_in(user):
+        return LOGIN
+    return None if role_in(user, group) is not None else FORBIDDEN
+
+
+def _coordinate_group(user: Any, group: Group) -> str | None:
+    if not _signed_in(user):
+        return LOGIN
+    if is_site_admin(user):
+        return None
+    if user.is_suspended:
+        return FORBIDDEN
+    return None if has_role(user, group, Role.COORDINATOR) else FORBIDDEN
+
+
+def _administer_site(user: Any, obj: Any = None) -> str | None:
+    if not _signed_in(user):
+        return LOGIN
+    # The admin area is not advertised to anyone else.
+    return None if is_site_admin(user) else HIDDEN
+
+
+RULES: dict[str, Callable[[Any, Any], str | None]] = {
+    "group.view": _view_group,
+    "group.join": _join_group,
+    "group.leave": _leave_group,
+    "group.coordinate": _coordinate_group,
+    "site.administer": _administer_site,
+}
+
+
+def refusal(user: Any, action: str, obj: Any = None) -> str | None:
+    """None when `user` may do `action` to `obj`, else LOGIN, HIDDEN or FORBIDDEN."""
+    rule = RULES.get(action)
+    if rule is None:
+        raise KeyError(f"unknown permission action {action!r}")
+    return rule(user, obj)
+
+
+def can(action: str, obj: Any = None, user: Any = None) -> bool:
+    """True when the user (default: the current one) may do `action` to `obj`."""
+    return refusal(current_user if user is None else user, action, obj) is None
+
+
+def require(action: str, obj: Any = None) -> None:
+    """Stop the request unless the current user may do `action` to `obj`."""
+    reason = refusal(current_user, action, obj)
+    if reason is None:
+        return
+    if reason == LOGIN:
+        from forum.extensions import login_manager
+
+        abort(login_manager.unauthorized())
+    abort(404 if reason == HIDDEN else 403)

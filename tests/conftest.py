@@ -1,0 +1,158 @@
+"""Fixtures: a fresh database per test (SQLite by default, PostgreSQL with
+FORUM_TEST_DATABASE_URI), the app, its client and CLI runner, and a real SMTP sink."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from forum import create_app
+from forum.extensions import db as _db
+from tests import factories
+from tests.services import SMTPSink
+
+DATABASE_URI = os.environ.get("FORUM_TEST_DATABASE_URI")
+ON_POSTGRES = bool(DATABASE_URI and DATABASE_URI.startswith("postgresql"))
+
+
+class PostgresSchema:
+    """One schema per test session; tables created once, emptied after each test."""
+
+    def __init__(self, uri: str):
+        self.uri = uri
+        self.name = f"t_{uuid.uuid4().hex[:10]}"
+        self.created = False
+        engine = create_engine(uri)
+        with engine.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{self.name}"'))
+        engine.dispose()
+
+    def engine_options(self) -> dict:
+        return {"connect_args": {"options": f"-csearch_path={self.name}"}}
+
+    def drop(self) -> None:
+        engine = create_engine(self.uri)
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{self.name}" CASCADE'))
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_schema():
+    if not ON_POSTGRES:
+        yield None
+        return
+    schema = PostgresSchema(DATABASE_URI)
+    yield schema
+    schema.drop()
+
+
+def base_config(tmp_path, pg_schema) -> dict:
+    config = {
+        "ENV": "testing",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "BASE_URL": "http://localhost",
+        "SERVER_NAME": None,
+        "MAIL_SERVER": None,
+        "OUTBOX_SEND_INLINE": False,
+        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+    }
+    if pg_schema is not None:
+        config["SQLALCHEMY_DATABASE_URI"] = DATABASE_URI
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **pg_schema.engine_options()}
+    else:
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    return config
+
+
+@pytest.fixture
+def make_app(tmp_path, pg_schema):
+    """Build an app with extra settings; its database is fresh for the test."""
+    apps = []
+
+    def _make(**overrides):
+        app = create_app({**base_config(tmp_path, pg_schema), **overrides})
+        app.instance_path = str(tmp_path / "instance")
+        with app.app_context():
+            if pg_schema is None or not pg_schema.created:
+                _db.create_all()
+                if pg_schema is not None:
+                    pg_schema.created = True
+        apps.append(app)
+        return app
+
+    yield _make
+
+    for app in apps[:1]:
+        with app.app_context():
+            _db.session.remove()
+            if pg_schema is not None:
+                tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
+                with _db.engine.begin() as conn:
+                    conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            _db.engine.dispose()
+    for app in apps[1:]:
+        with app.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def smtp():
+    sink = SMTPSink().start()
+    yield sink
+    sink.stop()
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, url: str = "/auth/login") -> str:
+    """The CSRF token from a page's form, as a browser would send it back."""
+    page = client.get(url).get_data(as_text=True)
+    match = CSRF_RE.search(page)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def post_form(client, url: str, data: dict, *, form_url: str | None = None, **kwargs):
+    """POST a form with a valid CSRF token taken from `form_url` (default: `url`)."""
+    token = csrf_token(client, form_url or url)
+    return client.post(url, data={"csrf_token": token, **data}, **kwargs)
+
+
+def login_as(client, user, password: str = factories.PASSWORD):
+    """Sign in through the real form."""
+    _db.session.commit()  # the request runs in its own session: make the user visible
+    response = post_form(client, "/auth/login", {"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response

@@ -1,0 +1,65 @@
+"""Factory functions: plain objects with sensible defaults, flushed, never committed."""
+
+from __future__ import annotations
+
+import itertools
+
+from werkzeug.security import generate_password_hash
+
+from forum.accounts.models import User
+from forum.db import utcnow
+from forum.extensions import db
+from forum.groups import services as groups
+from forum.groups.models import Commune, Group, Role
+
+PASSWORD = "correct horse battery staple"
+# A cheap hash keeps the suite fast; the scrypt path is tested in test_accounts.
+_FAST_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+_seq = itertools.count(1)
+
+
+def make_user(
+    email: str | None = None,
+    *,
+    name: str | None = None,
+    verified: bool = True,
+    admin: bool = False,
+    locale: str | None = "fr",
+    suspended: bool = False,
+) -> User:
+    n = next(_seq)
+    user = User(
+        email=(email or f"user{n}@example.org").lower(),
+        display_name=name or f"Membre {n}",
+        password_hash=_FAST_HASH,
+        locale=locale,
+        is_admin=admin,
+        email_verified_at=utcnow() if verified else None,
+        suspended_at=utcnow() if suspended else None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def make_commune(insee: str = "92023", name: str = "Clamart", department: str = "92") -> Commune:
+    existing = db.session.scalar(db.select(Commune).where(Commune.insee == insee))
+    return existing or groups.create_commune(insee=insee, name=name, department=department)
+
+
+def make_group(
+    slug: str | None = None, *, name: str | None = None, commune: Commune | None | bool = True
+) -> Group:
+    n = next(_seq)
+    if commune is True:
+        commune = make_commune()
+    return groups.create_group(
+        name=name or f"Groupe {n}",
+        slug=slug or f"groupe-{n}",
+        commune=commune or None,
+        description="Un groupe local.",
+    )
+
+
+def add_member(user: User, group: Group, role: Role | str = Role.MEMBER):
+    return groups.set_role(user, group, Role(role))
