@@ -32,7 +32,12 @@ def register_error_handlers(app: Flask) -> None:
         view = current_app.view_functions.get(request.endpoint or "")
         if view is not None and getattr(view, "keeps_input", False):
             g.csrf_error = exc.description
-            return view(**(request.view_args or {}))
+            try:
+                return view(**(request.view_args or {}))
+            except HTTPException as refused:  # e.g. the view's permission check
+                if refused.response is not None:
+                    return refused.response
+                return _render(refused.code or 400, refused)
         return _render(400, exc)
 
     @app.errorhandler(HTTPException)

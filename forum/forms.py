@@ -16,6 +16,19 @@ PASSWORD_MAX = 128
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 
+try:  # WTForms 3.3 declares options as SelectChoice and deprecates tuples
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - older WTForms
+    SelectChoice = None
+
+
+def choices(pairs) -> list:
+    """Select options from (value, label) pairs, in the form the installed WTForms wants."""
+    if SelectChoice is None:
+        return list(pairs)
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 class Form(FlaskForm):
     """Base form: a stale CSRF token becomes a message on the form, not a bare 400."""
 

@@ -3,11 +3,13 @@ FORUM_TEST_DATABASE_URI), the app, its client and CLI runner, and a real SMTP si
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import uuid
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from forum import create_app
@@ -72,6 +74,14 @@ def base_config(tmp_path, pg_schema) -> dict:
     return config
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own context, as in production: its own `g` and its own
+    database session, not the test's. Tests commit before requests and refresh after."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def make_app(tmp_path, pg_schema):
     """Build an app with extra settings; its database is fresh for the test."""
@@ -80,6 +90,7 @@ def make_app(tmp_path, pg_schema):
     def _make(**overrides):
         app = create_app({**base_config(tmp_path, pg_schema), **overrides})
         app.instance_path = str(tmp_path / "instance")
+        app.test_client_class = IsolatedClient
         with app.app_context():
             if pg_schema is None or not pg_schema.created:
                 _db.create_all()

@@ -7,7 +7,14 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
 from forum.accounts.passwords import is_common_password
-from forum.forms import PASSWORD_MAX, Form, email_field, new_password_field, no_control_chars
+from forum.forms import (
+    PASSWORD_MAX,
+    Form,
+    choices,
+    email_field,
+    new_password_field,
+    no_control_chars,
+)
 
 DISPLAY_NAME_MAX = 60
 
@@ -71,7 +78,7 @@ class AccountForm(Form):
     display_name = _display_name_field()
     locale = SelectField(
         _l("Language"),
-        choices=[("fr", "Français"), ("en", "English")],
+        choices=choices([("fr", "Français"), ("en", "English")]),
         validators=[InputRequired()],
     )
 

@@ -8,7 +8,7 @@ import logging
 import secrets
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -19,6 +19,7 @@ from forum.accounts.passwords import check_password, hash_password
 from forum.db import utcnow
 from forum.extensions import db
 from forum.mail import queue_mail
+from forum.urls import absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -131,11 +132,6 @@ def _queue_already_registered(user: User) -> None:
         login_url=absolute_url("accounts.login"),
         forgot_url=absolute_url("accounts.forgot"),
     )
-
-
-def absolute_url(endpoint: str, **values: Any) -> str:
-    """An absolute URL on BASE_URL, for mails and feeds."""
-    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
 
 
 def queue_verification(user: User) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     current_app,
     flash,
@@ -30,20 +28,11 @@ from forum.accounts.forms import (
 from forum.errors import keeps_input
 from forum.extensions import db, limiter
 from forum.forms import ActionForm
+from forum.urls import safe_next
 
 
 def _limit(key: str):
     return limiter.limit(lambda: current_app.config[key], methods=["POST"])
-
-
-def safe_next(target: str | None) -> str | None:
-    """A same-site path to go back to after signing in, or None."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
 
 
 @bp.route("/auth/register", methods=["GET", "POST"])

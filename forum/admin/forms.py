@@ -7,7 +7,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from forum.forms import Form as _BaseForm
-from forum.forms import email_field, no_control_chars
+from forum.forms import choices, email_field, no_control_chars
 
 
 class Form(_BaseForm):
@@ -72,12 +72,14 @@ class RoleForm(Form):
     group = SelectField(_l("Group"), choices=[], validate_choice=True)
     role = SelectField(
         _l("Role"),
-        choices=[
-            ("member", _l("Member")),
-            ("keeper", _l("Contact keeper")),
-            ("coordinator", _l("Coordinator")),
-            ("none", _l("No role (remove from the group)")),
-        ],
+        choices=choices(
+            [
+                ("member", _l("Member")),
+                ("keeper", _l("Contact keeper")),
+                ("coordinator", _l("Coordinator")),
+                ("none", _l("No role (remove from the group)")),
+            ]
+        ),
     )
 
 
@@ -86,5 +88,5 @@ class SuspendForm(Form):
 
     email = email_field(_l("Account's e-mail address"))
     action = SelectField(
-        _l("Action"), choices=[("suspend", _l("Suspend")), ("restore", _l("Lift the suspension"))]
+        _l("Action"), choices=choices([("suspend", _l("Suspend")), ("restore", _l("Lift the suspension"))])
     )

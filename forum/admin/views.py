@@ -12,6 +12,7 @@ from forum.admin import bp
 from forum.admin.forms import CommuneForm, GroupForm, RoleForm, SuspendForm
 from forum.errors import keeps_input
 from forum.extensions import db
+from forum.forms import choices
 from forum.groups import services as groups
 from forum.groups.models import Commune, Group, Role
 from forum.permissions import require
@@ -26,11 +27,12 @@ def _choices(commune_form: GroupForm | None = None, role_form: RoleForm | None =
     communes = db.session.scalars(select(Commune).order_by(Commune.name)).all()
     all_groups = db.session.scalars(select(Group).order_by(Group.name)).all()
     if commune_form is not None:
-        commune_form.commune.choices = [("", _("Whole territory (no single commune)"))] + [
-            (c.insee, f"{c.name} ({c.insee})") for c in communes
-        ]
+        commune_form.commune.choices = choices(
+            [("", _("Whole territory (no single commune)"))]
+            + [(c.insee, f"{c.name} ({c.insee})") for c in communes]
+        )
     if role_form is not None:
-        role_form.group.choices = [(g.slug, g.name) for g in all_groups]
+        role_form.group.choices = choices([(g.slug, g.name) for g in all_groups])
     return communes, all_groups
 
 

@@ -9,11 +9,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from forum.accounts import services as accounts
-from forum.accounts.views import safe_next
 from forum.errors import keeps_input
 from forum.extensions import db
 from forum.forms import ActionForm
 from forum.groups import services as groups
+from forum.urls import safe_next
 from forum.pages import bp
 
 log = logging.getLogger(__name__)

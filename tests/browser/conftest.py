@@ -1,0 +1,156 @@
+"""Real-browser tests: Debian's Chromium driven by Playwright against a live Werkzeug server.
+
+One browser for the session (pytest-playwright's `browser`), a fresh context per test, a fresh
+app, database and SMTP sink per test. The browser speaks French (Accept-Language: fr-FR).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from forum.extensions import db
+from tests import factories
+from tests.services import CHROMIUM, SMTPSink, chromium_available, free_port, need
+
+HERE = Path(__file__).resolve().parent
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+# Fail fast: every page here answers in milliseconds.
+TIMEOUT_MS = 10_000
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Every test in this folder drives a real browser."""
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _chromium_installed() -> None:
+    """Skip (or fail under CI=true) before anything tries to launch a browser."""
+    need(chromium_available(), "Chromium is not installed (apt-get install chromium)")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(_chromium_installed, browser_type_launch_args) -> dict:
+    """Launch the system Chromium: `playwright install` cannot download one here."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": CHROMIUM_ARGS,
+    }
+
+
+@pytest.fixture(scope="session")
+def base_url() -> None:
+    """Each test's live server gives the URL (see `context`), never --base-url.
+
+    This also replaces pytest-playwright's fallback `base_url` fixture (used when
+    pytest-base-url is not installed): it is an instance method of a plugin class, which
+    pytest 9 warns about (PytestRemovedIn10Warning), and warnings are errors here.
+    """
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args) -> dict:
+    """A visitor whose browser asks for French, the site's default language."""
+    return {**browser_context_args, "locale": "fr-FR", "timezone_id": "Europe/Paris"}
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: Flask
+    smtp: SMTPSink
+    _server: BaseWSGIServer = field(repr=False)
+    _thread: threading.Thread = field(repr=False)
+
+    def send_outbox(self) -> str:
+        """Run the real `flask outbox send`; return its output."""
+        with self.app.app_context():
+            result = self.app.test_cli_runner().invoke(args=["outbox", "send"])
+        assert result.exit_code == 0, (result.output, result.exception)
+        return result.output
+
+    @contextmanager
+    def seed(self) -> Iterator[object]:
+        """Create data with tests.factories inside the app's context, then commit.
+
+        Read what the test needs (ids, e-mails, slugs) inside the block: the objects are
+        detached once it ends.
+        """
+        with self.app.app_context():
+            yield factories
+            db.session.commit()
+
+    def mails_to(self, address: str) -> list[EmailMessage]:
+        return self.smtp.to(address)
+
+    def link_in_mail(self, address: str, path_prefix: str) -> str:
+        """The one link starting with `url + path_prefix` in the last mail to `address`."""
+        mails = self.mails_to(address)
+        assert mails, f"no mail to {address}; the sink has {len(self.smtp.messages)} mail(s)"
+        text = SMTPSink.text(mails[-1])
+        links = re.findall(re.escape(self.url + path_prefix) + r"\S+", text)
+        assert len(links) == 1, f"expected one {path_prefix} link in:\n{text}"
+        return links[0]
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(make_app, smtp) -> Iterator[LiveServer]:
+    """The app on 127.0.0.1:<free port>, its fresh database, mail to a real SMTP sink."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    app = make_app(
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=smtp.port,
+        # Flask-Mail suppresses sending when TESTING is on (MAIL_SUPPRESS_SEND defaults to
+        # app.testing): the outbox would mark mails "sent" that never left.
+        MAIL_SUPPRESS_SEND=False,
+        OUTBOX_SEND_INLINE=False,
+        BASE_URL=url,
+    )
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    live = LiveServer(url=url, app=app, smtp=smtp, _server=server, _thread=thread)
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def context(new_context, live_server):
+    """pytest-playwright's context, pointed at this test's live server.
+
+    It depends on `live_server`, so it closes before the server stops.
+    """
+    ctx = new_context(base_url=live_server.url)
+    ctx.set_default_timeout(TIMEOUT_MS)
+    return ctx

@@ -1,0 +1,344 @@
+"""Registration, verification, sign-in, password reset, the account page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from forum.accounts import services
+from forum.accounts.models import User
+from forum.mail import OutboxMail
+from tests.conftest import csrf_token, login_as, post_form
+from tests.factories import PASSWORD, make_user
+
+NEW_PASSWORD = "une phrase assez longue"
+
+
+def register(client, email="nadia@example.org", name="Nadia", password=NEW_PASSWORD, confirm=None):
+    return post_form(
+        client,
+        "/auth/register",
+        {
+            "email": email,
+            "display_name": name,
+            "password": password,
+            "password_confirm": password if confirm is None else confirm,
+        },
+    )
+
+
+def outbox(db, template=None):
+    query = select(OutboxMail).order_by(OutboxMail.id)
+    if template:
+        query = query.where(OutboxMail.template == template)
+    return db.session.scalars(query).all()
+
+
+def link_in(mail: OutboxMail, path: str) -> str:
+    match = re.search(rf"http://localhost({path}/\S+)", mail.body_text)
+    assert match, mail.body_text
+    return match.group(1)
+
+
+def test_register_creates_an_unverified_account_and_queues_the_link(client, db):
+    response = register(client)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/auth/register/sent"
+
+    user = db.session.scalar(select(User).where(User.email == "nadia@example.org"))
+    assert user is not None and not user.is_verified
+    assert user.password_hash.startswith("scrypt:")
+    [mail] = outbox(db, "verify_email")
+    assert mail.recipient == "nadia@example.org"
+    assert mail.subject == "Confirmez votre adresse e-mail"
+    assert "Bonjour Nadia" in mail.body_text
+    assert mail.body_html and "<a href=" in mail.body_html
+
+
+def test_the_mailed_link_verifies_the_address(client, db):
+    register(client)
+    verify_path = link_in(outbox(db, "verify_email")[0], "/auth/verify")
+
+    response = client.get(verify_path)
+
+    assert response.status_code == 302
+    user = db.session.scalar(select(User).where(User.email == "nadia@example.org"))
+    db.session.refresh(user)
+    assert user.is_verified
+
+
+def test_the_address_is_case_insensitive(client, db):
+    register(client, email="Nadia@Example.ORG")
+    assert services.find_by_email("NADIA@example.org") is not None
+
+
+def test_a_duplicate_address_creates_nothing_and_tells_the_owner(client, db):
+    owner = make_user("claire@example.org", name="Claire")
+    db.session.commit()
+
+    response = register(client, email="CLAIRE@example.org", name="Someone else")
+
+    # The same answer as for a new address: the form does not reveal who has an account.
+    assert response.headers["Location"] == "/auth/register/sent"
+    assert db.session.scalar(select(func.count(User.id))) == 1
+    [mail] = outbox(db)
+    assert mail.template == "already_registered" and mail.recipient == owner.email
+    assert "/auth/forgot" in mail.body_text
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"confirm": "une autre phrase longue"}, "Les deux mots de passe ne correspondent pas"),
+        ({"password": "court", "confirm": "court"}, "entre 10 et 128 caractères"),
+        ({"password": "azertyuiop", "confirm": "azertyuiop"}, "trop courant"),
+        ({"password": "motdepasse2026!", "confirm": "motdepasse2026!"}, "trop courant"),
+        ({"email": "pas-une-adresse"}, "adresse e-mail valide"),
+        ({"name": "x"}, "entre 2 et 60 caractères"),
+    ],
+)
+def test_bad_registrations_come_back_with_a_message_and_the_input(client, db, fields, message):
+    response = register(client, **fields)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    if message:
+        assert message in page
+    assert 'aria-invalid="true"' in page
+    if "email" not in fields:
+        assert 'value="nadia@example.org"' in page  # what was typed is kept
+    assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_forged_and_expired_verification_tokens_are_refused(client, db, app, monkeypatch):
+    user = make_user(verified=False)
+    db.session.commit()
+    assert client.get("/auth/verify/forged-token").status_code == 400
+
+    serializer = services._serializer(services.VERIFY_SALT)
+    signed_by_other_key = serializer.dumps({"u": user.id, "e": "x"})[:-3] + "abc"
+    response = client.get(f"/auth/verify/{signed_by_other_key}")
+    assert response.status_code == 400
+    assert "Ce lien n'est pas valide" in response.get_data(as_text=True)
+
+    app.config["VERIFY_TOKEN_MAX_AGE"] = -1  # every token is already too old
+    services.queue_verification(user)
+    db.session.commit()
+    response = client.get(link_in(outbox(db, "verify_email")[-1], "/auth/verify"))
+    assert response.status_code == 400
+    assert "Ce lien a expiré" in response.get_data(as_text=True)
+    db.session.refresh(user)
+    assert not user.is_verified
+
+
+def test_login_logout_and_the_session_cookie(client, db):
+    user = make_user("ines@example.org")
+    db.session.commit()
+
+    response = login_as(client, user)
+    assert response.headers["Location"] == "/"
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "ines@example.org" not in client.get("/").get_data(as_text=True)  # name, not address
+    assert user.display_name in client.get("/").get_data(as_text=True)
+
+    assert client.get("/auth/logout").status_code == 405  # never by GET
+    response = post_form(client, "/auth/logout", {}, form_url="/")
+    assert response.status_code == 302
+    assert client.get("/account/").status_code == 302
+
+
+def test_remember_me_sets_a_lasting_cookie(client, db):
+    user = make_user()
+    db.session.commit()
+    token = csrf_token(client)
+    response = client.post(
+        "/auth/login",
+        data={"csrf_token": token, "email": user.email, "password": PASSWORD, "remember": "y"},
+    )
+    cookies = response.headers.getlist("Set-Cookie")
+    assert any(c.startswith("remember_token=") and "HttpOnly" in c for c in cookies)
+
+
+def test_a_wrong_password_is_refused_without_saying_which_part(client, db):
+    user = make_user()
+    db.session.commit()
+    for email in (user.email, "nobody@example.org"):
+        response = post_form(client, "/auth/login", {"email": email, "password": "wrong one 12"})
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        assert "ne correspondent pas" in page
+        assert f'value="{email}"' in page
+
+
+@pytest.mark.parametrize(
+    ("next_url", "expected"),
+    [
+        ("/groups/x/", "/groups/x/"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+    ],
+)
+def test_next_only_goes_to_same_site_paths(client, db, next_url, expected):
+    user = make_user()
+    db.session.commit()
+    token = csrf_token(client)
+    response = client.post(
+        "/auth/login",
+        query_string={"next": next_url},
+        data={"csrf_token": token, "email": user.email, "password": PASSWORD},
+    )
+    assert response.headers["Location"] == expected
+
+
+def test_an_expired_csrf_token_keeps_what_was_typed(client, db):
+    response = client.post(
+        "/auth/register",
+        data={
+            "csrf_token": "stale-token",
+            "email": "nadia@example.org",
+            "display_name": "Nadia Belkacem",
+            "password": NEW_PASSWORD,
+            "password_confirm": NEW_PASSWORD,
+        },
+    )
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Votre session a expiré" in page
+    assert 'value="nadia@example.org"' in page and 'value="Nadia Belkacem"' in page
+    assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_forgot_password_answers_the_same_for_any_address(client, db):
+    user = make_user("paul@example.org")
+    db.session.commit()
+    known = post_form(client, "/auth/forgot", {"email": "paul@example.org"})
+    unknown = post_form(client, "/auth/forgot", {"email": "nobody@example.org"})
+    assert known.status_code == unknown.status_code == 200
+    strip = lambda r, e: r.get_data(as_text=True).replace(e, "")  # noqa: E731
+    assert strip(known, "paul@example.org") == strip(unknown, "nobody@example.org")
+    [mail] = outbox(db, "reset_password")
+    assert mail.recipient == user.email
+
+
+def test_a_reset_link_works_once_and_signs_out_other_sessions(app, db):
+    user = make_user("paul@example.org")
+    db.session.commit()
+    other_device = app.test_client()
+    login_as(other_device, user)
+    assert other_device.get("/account/").status_code == 200
+
+    client = app.test_client()
+    post_form(client, "/auth/forgot", {"email": "paul@example.org"})
+    reset_path = link_in(outbox(db, "reset_password")[0], "/auth/reset")
+    response = post_form(
+        client,
+        reset_path,
+        {"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD},
+    )
+    assert response.headers["Location"] == "/auth/login"
+
+    # Single use: the token died with the old password.
+    second = client.get(reset_path)
+    assert second.status_code == 400
+    assert "déjà été utilisé" in second.get_data(as_text=True)
+    # The other device's session has ended.
+    assert other_device.get("/account/").status_code == 302
+    # The new password works, the old one does not.
+    assert post_form(client, "/auth/login", {"email": user.email, "password": PASSWORD}).status_code == 200
+    login_as(client, user, password=NEW_PASSWORD)
+
+
+def test_the_account_page_changes_name_and_language(client, db):
+    user = make_user(name="Paul")
+    db.session.commit()
+    login_as(client, user)
+
+    response = post_form(client, "/account/", {"display_name": "Paul D.", "locale": "en"})
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert user.display_name == "Paul D." and user.locale == "en"
+    assert "My account" in client.get("/account/").get_data(as_text=True)
+
+
+def test_export_holds_the_account_and_memberships(client, db):
+    from tests.factories import add_member, make_group
+
+    user = make_user("odile@example.org", name="Odile")
+    add_member(user, make_group("romeurope"), "coordinator")
+    db.session.commit()
+    login_as(client, user)
+
+    response = client.get("/account/export.json")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    data = response.get_json()
+    assert data["account"]["email"] == "odile@example.org"
+    assert data["memberships"] == [
+        {
+            "group": "romeurope",
+            "group_name": data["memberships"][0]["group_name"],
+            "role": "coordinator",
+            "since": data["memberships"][0]["since"],
+        }
+    ]
+
+
+def test_export_needs_sign_in(client):
+    response = client.get("/account/export.json")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login?next=")
+
+
+def test_deleting_the_account_erases_personal_data(client, db):
+    from tests.factories import add_member, make_group
+
+    user = make_user("karim@example.org", name="Karim")
+    add_member(user, make_group(), "member")
+    db.session.commit()
+    login_as(client, user)
+
+    wrong = post_form(client, "/account/delete", {"password": "not my password"}, form_url="/account/")
+    assert wrong.status_code == 400
+    assert "Ce mot de passe est incorrect" in wrong.get_data(as_text=True)
+
+    response = post_form(client, "/account/delete", {"password": PASSWORD}, form_url="/account/")
+    assert response.status_code == 302
+    db.session.expire_all()
+    user = db.session.get(User, user.id)
+    assert user.is_deleted and user.display_name == "compte supprimé"
+    assert "karim" not in user.email and user.memberships == []
+    assert client.get("/account/").status_code == 302
+    failed = post_form(client, "/auth/login", {"email": "karim@example.org", "password": PASSWORD})
+    assert "ne correspondent pas" in failed.get_data(as_text=True)
+
+
+def test_an_unverified_account_can_read_but_not_join(client, db):
+    from tests.factories import make_group
+
+    group = make_group("ldh-clamart")
+    user = make_user(verified=False)
+    db.session.commit()
+    login_as(client, user)
+
+    assert client.get("/groups/ldh-clamart/").status_code == 200
+    response = post_form(client, "/groups/ldh-clamart/join", {}, form_url="/groups/ldh-clamart/")
+    assert response.status_code == 403
+    assert group.memberships == []
+
+
+def test_too_many_logins_get_the_429_page(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="3 per minute")
+    client = app.test_client()
+    statuses = []
+    for _ in range(4):
+        token = csrf_token(client)
+        response = client.post(
+            "/auth/login", data={"csrf_token": token, "email": "a@b.fr", "password": "wrong pass 1"}
+        )
+        statuses.append(response.status_code)
+    assert statuses == [200, 200, 200, 429]
+    assert "Trop de tentatives" in response.get_data(as_text=True)
+    assert client.get("/auth/login").status_code == 200  # reading the form is not limited
