@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from flask import g
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
@@ -34,7 +33,7 @@ class Form(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        if g.get("csrf_error") and "csrf_token" in self._fields:
+        if "csrf_token" in self._fields and self.csrf_token.errors:
             self.csrf_token.errors = [
                 _l(
                     "Your session expired before you sent this form. What you typed is "
@@ -58,9 +57,10 @@ def no_control_chars(form, field) -> None:
         raise ValidationError(_l("This field cannot contain line breaks or control characters."))
 
 
-def email_field(label=None) -> EmailField:
+def email_field(label=None, **kwargs) -> EmailField:
     return EmailField(
         label or _l("E-mail address"),
+        **kwargs,
         validators=[
             InputRequired(),
             Length(max=EMAIL_MAX),

@@ -6,23 +6,12 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
-from forum.forms import Form as _BaseForm
-from forum.forms import choices, email_field, no_control_chars
+from forum.forms import Form, choices, email_field, no_control_chars
 
-
-class Form(_BaseForm):
-    """Several admin forms share a page: each gets a prefix so field ids stay unique."""
-
-    form_prefix = ""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("prefix", self.form_prefix)
-        super().__init__(*args, **kwargs)
+# Several forms share the admin page: fields with the same name get distinct ids.
 
 
 class CommuneForm(Form):
-    form_prefix = "commune"
-
     insee = StringField(
         _l("INSEE code"),
         validators=[
@@ -32,7 +21,9 @@ class CommuneForm(Form):
         render_kw={"maxlength": 5, "inputmode": "numeric"},
     )
     name = StringField(
-        _l("Name"), validators=[InputRequired(), Length(max=120), no_control_chars],
+        _l("Name"),
+        validators=[InputRequired(), Length(max=120), no_control_chars],
+        id="commune-name",
         render_kw={"maxlength": 120},
     )
     department = StringField(
@@ -43,10 +34,10 @@ class CommuneForm(Form):
 
 
 class GroupForm(Form):
-    form_prefix = "group"
-
     name = StringField(
-        _l("Name"), validators=[InputRequired(), Length(min=3, max=120), no_control_chars],
+        _l("Name"),
+        validators=[InputRequired(), Length(min=3, max=120), no_control_chars],
+        id="group-name",
         render_kw={"maxlength": 120},
     )
     slug = StringField(
@@ -66,9 +57,7 @@ class GroupForm(Form):
 
 
 class RoleForm(Form):
-    form_prefix = "role"
-
-    email = email_field(_l("Member's e-mail address"))
+    email = email_field(_l("Member's e-mail address"), id="role-email")
     group = SelectField(_l("Group"), choices=[], validate_choice=True)
     role = SelectField(
         _l("Role"),
@@ -84,9 +73,7 @@ class RoleForm(Form):
 
 
 class SuspendForm(Form):
-    form_prefix = "suspend"
-
-    email = email_field(_l("Account's e-mail address"))
+    email = email_field(_l("Account's e-mail address"), id="suspend-email")
     action = SelectField(
         _l("Action"), choices=choices([("suspend", _l("Suspend")), ("restore", _l("Lift the suspension"))])
     )

@@ -138,7 +138,8 @@ def live_server(make_app, smtp) -> Iterator[LiveServer]:
         BASE_URL=url,
     )
     server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread = threading.Thread(target=server.serve_forever,
+        kwargs={"poll_interval": 0.05}, name="live-server", daemon=True)
     thread.start()
     live = LiveServer(url=url, app=app, smtp=smtp, _server=server, _thread=thread)
     yield live

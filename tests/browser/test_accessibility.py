@@ -1,0 +1,195 @@
+"""Accessibility and page hygiene on the main pages, in a real Chromium.
+
+On each page: axe-core finds nothing "serious" or "critical"; one <main>; the skip link is
+the first stop of the Tab key and moves the focus to the content; <html lang="fr">; the
+Content-Security-Policy header is sent and the browser reports no violation of it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import ConsoleMessage, Page, Response, expect
+
+from tests.browser.helpers import fill_register_form, sign_in
+
+SHOTS = Path("/tmp/shots")
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+# Recorded before any page script runs; CSP does not apply to init scripts.
+RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(
+    {directive: e.violatedDirective, blocked: e.blockedURI, sample: e.sample}
+  );
+});
+"""
+
+_axe = Axe()
+
+
+def _seed_group(live_server) -> str:
+    with live_server.seed() as f:
+        group = f.make_group("clamart-solidaire", name="Clamart solidaire")
+        return group.slug
+
+
+def _seed_member(live_server) -> tuple[str, str]:
+    with live_server.seed() as f:
+        user = f.make_user("membre@example.org", name="Membre")
+        group = f.make_group("clamart-solidaire", name="Clamart solidaire")
+        f.add_member(user, group)
+        return user.email, group.slug
+
+
+def home(page: Page, live_server) -> Response | None:
+    _seed_group(live_server)
+    return page.goto("/")
+
+
+def login(page: Page, live_server) -> Response | None:
+    return page.goto("/auth/login")
+
+
+def register(page: Page, live_server) -> Response | None:
+    return page.goto("/auth/register")
+
+
+def register_with_errors(page: Page, live_server) -> Response | None:
+    page.goto("/auth/register")
+    fill_register_form(
+        page,
+        email="pas-une-adresse",
+        display_name="A",
+        password="court",
+        confirm="autre",
+    )
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="Créer mon compte").click()
+    response = navigation.value
+    assert response is not None and response.status == 200
+    # The errors are shown, tied to their fields.
+    expect(page.get_by_role("alert")).to_be_visible()
+    for label in ("Adresse e-mail", "Nom affiché", "Confirmez le mot de passe"):
+        expect(page.get_by_label(label)).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Confirmez le mot de passe")).to_have_accessible_description(
+        "Les deux mots de passe ne correspondent pas."
+    )
+    return response
+
+
+def group(page: Page, live_server) -> Response | None:
+    return page.goto(f"/groups/{_seed_group(live_server)}/")
+
+
+def group_as_member(page: Page, live_server) -> Response | None:
+    email, slug = _seed_member(live_server)
+    sign_in(page, email)
+    response = page.goto(f"/groups/{slug}/")
+    expect(page.get_by_role("button", name="Quitter le groupe")).to_be_visible()
+    return response
+
+
+def account(page: Page, live_server) -> Response | None:
+    email, _slug = _seed_member(live_server)
+    sign_in(page, email)
+    response = page.goto("/account/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mon compte")
+    return response
+
+
+def not_found(page: Page, live_server) -> Response | None:
+    response = page.goto("/cette-page-n-existe-pas")
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page introuvable")
+    return response
+
+
+PAGES: dict[str, Callable[[Page, object], Response | None]] = {
+    "home": home,
+    "login": login,
+    "register": register,
+    "register-with-errors": register_with_errors,
+    "group": group,
+    "group-as-member": group_as_member,
+    "account": account,
+    "404": not_found,
+}
+SCREENSHOTS = {"home": "home.png", "register-with-errors": "register-errors.png"}
+
+
+def _describe(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"- {v['id']} ({v['impact']}): {v['help']} [{len(v['nodes'])} node(s)]")
+        for node in v["nodes"][:5]:
+            lines.append(f"    {', '.join(map(str, node['target']))}: {node['html'][:160]}")
+            if node.get("failureSummary"):
+                lines.append("      " + node["failureSummary"].replace("\n", "\n      "))
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_is_accessible_and_keeps_its_csp(page: Page, live_server, name: str):
+    console: list[ConsoleMessage] = []
+    page.on("console", lambda message: console.append(message))
+    page_errors: list[str] = []
+    page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+    page.add_init_script(RECORD_CSP_VIOLATIONS)
+
+    response = PAGES[name](page, live_server)
+    assert response is not None, f"{name}: no response"
+
+    # The Content-Security-Policy header is on the page itself.
+    csp = response.headers.get("content-security-policy", "")
+    assert "default-src 'self'" in csp, f"{name}: CSP header missing or weak: {csp!r}"
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, csp
+
+    # Language, landmarks.
+    assert page.locator("html").get_attribute("lang") == "fr"
+    expect(page.locator("main")).to_have_count(1)
+    expect(page.locator("main#main")).to_have_count(1)
+
+    if name in SCREENSHOTS:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SHOTS / SCREENSHOTS[name], full_page=True)
+
+    # Tab once from the freshly loaded page: the skip link, shown on focus, leading to <main>.
+    page.keyboard.press("Tab")
+    focused = page.evaluate(
+        "() => ({tag: document.activeElement.tagName, href: "
+        "document.activeElement.getAttribute('href'), text: document.activeElement.textContent})"
+    )
+    assert focused["tag"] == "A" and focused["href"] == "#main", f"{name}: first Tab: {focused}"
+    assert focused["text"].strip() == "Aller au contenu", focused
+    skip_link = page.locator("a.skip-link")
+    expect(skip_link).to_be_focused()
+    expect(skip_link).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page.locator("main#main")).to_be_focused()
+
+    # axe-core: nothing serious or critical; the rest is reported in the message.
+    results = _axe.run(page)
+    violations = results.response["violations"]
+    blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+    assert not blocking, (
+        f"{name}: {len(blocking)} serious/critical axe violation(s):\n{_describe(blocking)}"
+        f"\nother violations:\n{_describe([v for v in violations if v not in blocking])}"
+    )
+
+    # No CSP violation, as the console and the securitypolicyviolation event tell it.
+    csp_console = [
+        m.text for m in console if "Content Security Policy" in m.text or "CSP" in m.text
+    ]
+    assert csp_console == [], f"{name}: CSP violations in the console: {csp_console}"
+    reported = page.evaluate("window.__cspViolations")
+    assert reported == [], f"{name}: securitypolicyviolation events: {json.dumps(reported)}"
+    assert page_errors == [], f"{name}: page errors: {page_errors}"
+    if violations:
+        # Visible with -rA or on failure; minor/moderate ones do not fail the test.
+        print(f"{name}: minor/moderate axe findings:\n{_describe(violations)}")
