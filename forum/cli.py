@@ -25,7 +25,7 @@ def demo() -> None:
 
     summary = load_demo()
     db.session.commit()
-    click.echo("Demo data loaded. Accounts (password: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo data loaded. Accounts (password: {DEMO_PASSWORD}):")
     for email, roles in summary:
         click.echo(f"  {email:<24} {roles}")
 
@@ -100,6 +100,4 @@ def outbox_send() -> None:
     from forum.mail import send_due
 
     counts = send_due()
-    click.echo(
-        "sent {sent}, to retry {retried}, abandoned {failed}".format(**counts)
-    )
+    click.echo("sent {sent}, to retry {retried}, abandoned {failed}".format(**counts))

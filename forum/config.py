@@ -31,6 +31,7 @@ class Config:
     MAIL_PASSWORD: str | None = None
     MAIL_DEFAULT_SENDER = "Toits solidaires <ne-pas-repondre@toits-solidaires.invalid>"
     MAIL_TIMEOUT = 10
+    MAIL_SUPPRESS_SEND = False
     # Deliver due mails right after the request that queued them (no separate process).
     # None means: yes when no MAIL_SERVER is set (mails go to the log), else no.
     OUTBOX_SEND_INLINE: bool | None = None
@@ -79,7 +80,7 @@ class Config:
     UPLOAD_FOLDER: str | None = None
 
 
-DEV_SECRET_FILE = "secret_key"
+DEV_SECRET_FILE = "secret_key"  # noqa: S105 - a file name
 
 
 def load_config(app: Flask, overrides: dict | None) -> None:

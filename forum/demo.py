@@ -88,10 +88,15 @@ PEOPLE = [
         False,
     ),
     ("paul@demo.invalid", "Paul", {"solidarite-meudon": Role.MEMBER}, False),
-    ("ines@demo.invalid", "Inès", {"saclay-citoyens": Role.MEMBER, "velizy-accueil": Role.MEMBER}, False),
+    (
+        "ines@demo.invalid",
+        "Inès",
+        {"saclay-citoyens": Role.MEMBER, "velizy-accueil": Role.MEMBER},
+        False,
+    ),
 ]
 
-DEMO_PASSWORD = "toits-solidaires-demo"
+DEMO_PASSWORD = "toits-solidaires-demo"  # noqa: S105 - printed on purpose, demo only
 
 
 def load_demo() -> list[tuple[str, str]]:

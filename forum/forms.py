@@ -75,6 +75,12 @@ def new_password_field(label=None) -> PasswordField:
     return PasswordField(
         label or _l("Password"),
         validators=[InputRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
-        description=_l("At least %(n)s characters. A sentence you remember works well.", n=PASSWORD_MIN),
-        render_kw={"autocomplete": "new-password", "minlength": PASSWORD_MIN, "maxlength": PASSWORD_MAX},
+        description=_l(
+            "At least %(n)s characters. A sentence you remember works well.", n=PASSWORD_MIN
+        ),
+        render_kw={
+            "autocomplete": "new-password",
+            "minlength": PASSWORD_MIN,
+            "maxlength": PASSWORD_MAX,
+        },
     )

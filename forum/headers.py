@@ -30,9 +30,7 @@ def register_security_headers(app: Flask) -> None:
         h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if request.is_secure:
-            h.setdefault(
-                "Strict-Transport-Security", f"max-age={app.config['HSTS_SECONDS']}"
-            )
+            h.setdefault("Strict-Transport-Security", f"max-age={app.config['HSTS_SECONDS']}")
         if response.mimetype == "text/html":
             # Pages can hold personal data: no shared caches.
             h.setdefault("Cache-Control", "private, no-cache" if _private() else "no-cache")

@@ -108,9 +108,7 @@ def _message(row: OutboxMail) -> Message:
 
 
 def _deliver_to_log(row: OutboxMail) -> None:
-    log.info(
-        "mail to %s\nSubject: %s\n\n%s", row.recipient, row.subject, row.body_text.rstrip()
-    )
+    log.info("mail to %s\nSubject: %s\n\n%s", row.recipient, row.subject, row.body_text.rstrip())
 
 
 def send_due(now: datetime | None = None, limit: int | None = None) -> dict[str, int]:

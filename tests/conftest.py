@@ -61,6 +61,7 @@ def base_config(tmp_path, pg_schema) -> dict:
         "BASE_URL": "http://localhost",
         "SERVER_NAME": None,
         "MAIL_SERVER": None,
+        "MAIL_SUPPRESS_SEND": False,  # Flask-Mail would drop mail under TESTING
         "OUTBOX_SEND_INLINE": False,
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
@@ -113,6 +114,38 @@ def make_app(tmp_path, pg_schema):
         with app.app_context():
             _db.session.remove()
             _db.engine.dispose()
+
+
+@pytest.fixture
+def postgres_app(tmp_path):
+    """An app on its own PostgreSQL schema, whatever engine the suite runs on: for what
+    only PostgreSQL does (row locks, SKIP LOCKED). Skips, or fails under CI, without it."""
+    from tests.services import POSTGRES_URI, need, postgres_available
+
+    need(postgres_available(), "PostgreSQL is not reachable on 127.0.0.1:5432")
+    schema = PostgresSchema(POSTGRES_URI)
+    apps = []
+
+    def _make(**overrides):
+        config = {
+            **base_config(tmp_path, None),
+            "SQLALCHEMY_DATABASE_URI": POSTGRES_URI,
+            "SQLALCHEMY_ENGINE_OPTIONS": schema.engine_options(),
+            **overrides,
+        }
+        app = create_app(config)
+        app.test_client_class = IsolatedClient
+        with app.app_context():
+            _db.create_all()
+        apps.append(app)
+        return app
+
+    yield _make
+    for app in apps:
+        with app.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
+    schema.drop()
 
 
 @pytest.fixture

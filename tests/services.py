@@ -6,6 +6,7 @@ that CI never passes by skipping.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
@@ -67,11 +68,14 @@ class SMTPSink:
     """An aiosmtpd server on 127.0.0.1 that keeps what it receives."""
 
     port: int = 0
+    delay: float = 0.0  # seconds per message, to make concurrent senders overlap
     messages: list[EmailMessage] = field(default_factory=list)
     _controller: object | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's API
+        if self.delay:
+            await asyncio.sleep(self.delay)
         msg = message_from_bytes(envelope.content, policy=policy.default)
         with self._lock:
             self.messages.append(msg)

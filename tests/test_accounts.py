@@ -247,7 +247,10 @@ def test_a_reset_link_works_once_and_signs_out_other_sessions(app, db):
     # The other device's session has ended.
     assert other_device.get("/account/").status_code == 302
     # The new password works, the old one does not.
-    assert post_form(client, "/auth/login", {"email": user.email, "password": PASSWORD}).status_code == 200
+    assert (
+        post_form(client, "/auth/login", {"email": user.email, "password": PASSWORD}).status_code
+        == 200
+    )
     login_as(client, user, password=NEW_PASSWORD)
 
 
@@ -300,7 +303,9 @@ def test_deleting_the_account_erases_personal_data(client, db):
     db.session.commit()
     login_as(client, user)
 
-    wrong = post_form(client, "/account/delete", {"password": "not my password"}, form_url="/account/")
+    wrong = post_form(
+        client, "/account/delete", {"password": "not my password"}, form_url="/account/"
+    )
     assert wrong.status_code == 400
     assert "Ce mot de passe est incorrect" in wrong.get_data(as_text=True)
 

@@ -102,7 +102,16 @@ class Visitor:
 
 ALLOWED = {
     # action: who may, in Clamart
-    "group.view": {"visitor", "unverified", "suspended", "outsider", "member", "keeper", "coordinator", "admin"},
+    "group.view": {
+        "visitor",
+        "unverified",
+        "suspended",
+        "outsider",
+        "member",
+        "keeper",
+        "coordinator",
+        "admin",
+    },
     "group.join": {"outsider", "member", "keeper", "coordinator", "admin"},
     "group.leave": {"member", "keeper", "coordinator"},
     "group.coordinate": {"coordinator", "admin"},
@@ -166,8 +175,12 @@ def test_an_admin_creates_a_commune_a_group_and_grants_a_role(client, db):
     response = post_form(
         client,
         "/admin/groups",
-        {"name": "Citoyens de Saclay", "slug": "", "commune": "91534",
-         "description": "Le groupe de Saclay."},
+        {
+            "name": "Citoyens de Saclay",
+            "slug": "",
+            "commune": "91534",
+            "description": "Le groupe de Saclay.",
+        },
         form_url="/admin/",
     )
     assert response.headers["Location"] == "/groups/citoyens-de-saclay/"

@@ -59,7 +59,9 @@ def _load_token(salt: str, token: str, max_age: int) -> dict:
 def find_by_email(email: str) -> User | None:
     """The live account with this address (case-insensitive), if any."""
     return db.session.scalar(
-        select(User).where(func.lower(User.email) == email.strip().lower(), User.deleted_at.is_(None))
+        select(User).where(
+            func.lower(User.email) == email.strip().lower(), User.deleted_at.is_(None)
+        )
     )
 
 
@@ -269,7 +271,7 @@ def delete_account(user: User, password: str) -> bool:
     user.deleted_at = utcnow()
     user.email = f"deleted-{user.id}-{secrets.token_hex(4)}@invalid"
     user.display_name = DELETED_NAME
-    user.password_hash = "!"  # matches no password
+    user.password_hash = "!"  # noqa: S105 - matches no password
     user.session_token = new_session_token()
     user.is_admin = False
     user.memberships.clear()

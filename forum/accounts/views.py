@@ -12,8 +12,8 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from forum.accounts import bp, services
@@ -150,7 +150,7 @@ def reset(token: str):
         return render_template("accounts/token_error.html", reason=exc.reason, kind="reset"), 400
     form = ResetForm()
     if form.validate_on_submit():
-        user = services.reset_password(token, form.password.data)
+        services.reset_password(token, form.password.data)
         db.session.commit()
         logout_user()
         session.clear()
@@ -200,7 +200,9 @@ def delete():
             db.session.commit()
             logout_user()
             session.clear()
-            flash(_("Your account is deleted. Your messages stay, signed “deleted account”."), "info")
+            flash(
+                _("Your account is deleted. Your messages stay, signed “deleted account”."), "info"
+            )
             return redirect(url_for("pages.index"))
         form.password.errors.append(_("This password is not right."))
     return render_template(

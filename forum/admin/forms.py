@@ -16,7 +16,10 @@ class CommuneForm(Form):
         _l("INSEE code"),
         validators=[
             InputRequired(),
-            Regexp(r"^[0-9][0-9AB][0-9]{3}$", message=_l("An INSEE code has five characters, such as 92023.")),
+            Regexp(
+                r"^[0-9][0-9AB][0-9]{3}$",
+                message=_l("An INSEE code has five characters, such as 92023."),
+            ),
         ],
         render_kw={"maxlength": 5, "inputmode": "numeric"},
     )
@@ -28,7 +31,10 @@ class CommuneForm(Form):
     )
     department = StringField(
         _l("Department"),
-        validators=[InputRequired(), Regexp(r"^([0-9]{2,3}|2[AB])$", message=_l("A department number, such as 92."))],
+        validators=[
+            InputRequired(),
+            Regexp(r"^([0-9]{2,3}|2[AB])$", message=_l("A department number, such as 92.")),
+        ],
         render_kw={"maxlength": 3},
     )
 
@@ -45,14 +51,19 @@ class GroupForm(Form):
         validators=[
             Optional(),
             Length(max=60),
-            Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message=_l("Lower-case letters, digits and hyphens only.")),
+            Regexp(
+                r"^[a-z0-9]+(-[a-z0-9]+)*$",
+                message=_l("Lower-case letters, digits and hyphens only."),
+            ),
         ],
         description=_l("Leave empty to make it from the name."),
         render_kw={"maxlength": 60},
     )
     commune = SelectField(_l("Commune"), choices=[], validate_choice=True)
     description = TextAreaField(
-        _l("Description"), validators=[Optional(), Length(max=2000)], render_kw={"maxlength": 2000, "rows": 4}
+        _l("Description"),
+        validators=[Optional(), Length(max=2000)],
+        render_kw={"maxlength": 2000, "rows": 4},
     )
 
 
@@ -75,5 +86,6 @@ class RoleForm(Form):
 class SuspendForm(Form):
     email = email_field(_l("Account's e-mail address"), id="suspend-email")
     action = SelectField(
-        _l("Action"), choices=choices([("suspend", _l("Suspend")), ("restore", _l("Lift the suspension"))])
+        _l("Action"),
+        choices=choices([("suspend", _l("Suspend")), ("restore", _l("Lift the suspension"))]),
     )

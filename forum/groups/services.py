@@ -36,7 +36,9 @@ def communes_with_groups() -> list[Commune]:
 
 def territory_groups() -> list[Group]:
     """Groups attached to no single commune."""
-    return list(db.session.scalars(select(Group).where(Group.commune_id.is_(None)).order_by(Group.name)))
+    return list(
+        db.session.scalars(select(Group).where(Group.commune_id.is_(None)).order_by(Group.name))
+    )
 
 
 def create_commune(*, insee: str, name: str, department: str) -> Commune:

@@ -27,9 +27,7 @@ def show_group(slug: str):
     """A group: description, coordinators, how to join."""
     group = db.first_or_404(select(Group).where(Group.slug == slug))
     require("group.view", group)
-    coordinators = [
-        m for m in services.members_by_role(group) if m.role_enum is Role.COORDINATOR
-    ]
+    coordinators = [m for m in services.members_by_role(group) if m.role_enum is Role.COORDINATOR]
     return render_template(
         "groups/show.html",
         group=group,

@@ -13,8 +13,8 @@ from forum.errors import keeps_input
 from forum.extensions import db
 from forum.forms import ActionForm
 from forum.groups import services as groups
-from forum.urls import safe_next
 from forum.pages import bp
+from forum.urls import safe_next
 
 log = logging.getLogger(__name__)
 

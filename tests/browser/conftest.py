@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from forum.extensions import db
 from tests import factories
@@ -79,6 +79,12 @@ def browser_context_args(browser_context_args) -> dict:
     return {**browser_context_args, "locale": "fr-FR", "timezone_id": "Europe/Paris"}
 
 
+class _RequestHandler(WSGIRequestHandler):
+    # Werkzeug writes the headers and the body in separate sends: with Nagle's algorithm
+    # each keep-alive response then waits for the browser's delayed ACK (about 40 ms).
+    disable_nagle_algorithm = True
+
+
 @dataclass
 class LiveServer:
     url: str
@@ -137,9 +143,13 @@ def live_server(make_app, smtp) -> Iterator[LiveServer]:
         OUTBOX_SEND_INLINE=False,
         BASE_URL=url,
     )
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever,
-        kwargs={"poll_interval": 0.05}, name="live-server", daemon=True)
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_RequestHandler)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},  # shutdown() waits up to one interval
+        name="live-server",
+        daemon=True,
+    )
     thread.start()
     live = LiveServer(url=url, app=app, smtp=smtp, _server=server, _thread=thread)
     yield live
@@ -147,11 +157,22 @@ def live_server(make_app, smtp) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
-def context(new_context, live_server):
-    """pytest-playwright's context, pointed at this test's live server.
+def new_context(live_server, new_context):
+    """pytest-playwright's `new_context`, pointed at this test's live server.
 
-    It depends on `live_server`, so it closes before the server stops.
+    `live_server` comes first, so the contexts close before the server stops.
     """
-    ctx = new_context(base_url=live_server.url)
-    ctx.set_default_timeout(TIMEOUT_MS)
-    return ctx
+
+    def make(**kwargs):
+        kwargs.setdefault("base_url", live_server.url)
+        ctx = new_context(**kwargs)
+        ctx.set_default_timeout(TIMEOUT_MS)
+        return ctx
+
+    return make
+
+
+@pytest.fixture
+def context(new_context):
+    """The context behind pytest-playwright's `page` fixture: French, on the live server."""
+    return new_context()

@@ -7,7 +7,6 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.helpers import fill_register_form, header, sign_in
 
 NEW_PASSWORD = "une phrase que je retiens 47"
@@ -87,8 +86,7 @@ def test_newcomer_registers_confirms_joins_a_group_and_signs_out(page: Page, liv
 
 
 def test_register_and_sign_in_work_without_javascript(new_context, live_server):
-    context = new_context(base_url=live_server.url, java_script_enabled=False)
-    context.set_default_timeout(TIMEOUT_MS)
+    context = new_context(java_script_enabled=False)
     page = context.new_page()
     email = "sans-js@example.org"
 
@@ -126,8 +124,7 @@ def test_script_in_a_display_name_stays_inert(new_context, live_server, bypass_c
         f.add_member(user, group, "coordinator")
         email, slug = user.email, group.slug
 
-    context = new_context(base_url=live_server.url, bypass_csp=bypass_csp)
-    context.set_default_timeout(TIMEOUT_MS)
+    context = new_context(bypass_csp=bypass_csp)
     context.add_init_script(TRAP_DIALOGS)
     page = context.new_page()
     dialogs: list[str] = []

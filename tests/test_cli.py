@@ -1,0 +1,102 @@
+"""The command-line interface: demo, create-admin, grant-role, outbox send."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from forum.accounts.models import User
+from forum.groups.models import Commune, Group, Membership
+from forum.mail import OutboxMail, queue_mail
+from forum.permissions import can
+from tests.factories import make_group, make_user
+
+
+def count(db, model):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_demo_loads_the_sources_facts_and_is_idempotent(runner, db):
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "toits-solidaires-demo" in first.output  # the demo password is printed
+    numbers = (count(db, Commune), count(db, Group), count(db, User), count(db, Membership))
+
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0, second.output
+    assert (count(db, Commune), count(db, Group), count(db, User), count(db, Membership)) == numbers
+
+    inseee = set(db.session.scalars(select(Commune.insee)))
+    assert {"92023", "92048", "92019", "78640", "91534"} <= inseee
+    slugs = set(db.session.scalars(select(Group.slug)))
+    assert {"ldh-clamart", "romeurope-sud-92"} <= slugs
+    roles = set(db.session.scalars(select(Membership.role)))
+    assert roles == {"member", "keeper", "coordinator"}
+    assert db.session.scalar(select(func.count(User.id)).where(User.is_admin)) >= 1
+
+
+def test_create_admin_reads_the_password_from_standard_input(runner, db, client):
+    result = runner.invoke(
+        args=["create-admin", "boss@example.org"], input="une phrase assez longue\n"
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "boss@example.org"))
+    assert user.is_admin and user.is_verified
+    assert can("site.administer", user=user)
+
+    weak = runner.invoke(args=["create-admin", "weak@example.org"], input="azertyuiop\n")
+    assert weak.exit_code != 0 and "common" in weak.output
+
+
+def test_create_admin_promotes_an_existing_account(runner, db):
+    user = make_user("claire@example.org")
+    db.session.commit()
+    result = runner.invoke(args=["create-admin", "claire@example.org"])
+    assert result.exit_code == 0
+    db.session.refresh(user)
+    assert user.is_admin
+
+
+def test_grant_role_and_revoke(runner, db):
+    user = make_user("karim@example.org")
+    group = make_group("ldh-clamart")
+    db.session.commit()
+
+    result = runner.invoke(args=["grant-role", "karim@example.org", "ldh-clamart", "coordinator"])
+    assert result.exit_code == 0, result.output
+    assert can("group.coordinate", group, user=user)
+
+    result = runner.invoke(
+        args=["grant-role", "karim@example.org", "ldh-clamart", "coordinator", "--revoke"]
+    )
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert not can("group.coordinate", group, user=user)
+    assert [m.role for m in user.memberships] == ["keeper"]
+
+    bad = runner.invoke(args=["grant-role", "nobody@example.org", "ldh-clamart", "member"])
+    assert bad.exit_code != 0 and "No account" in bad.output
+    bad = runner.invoke(args=["grant-role", "karim@example.org", "nowhere", "member"])
+    assert bad.exit_code != 0 and "No group" in bad.output
+    bad = runner.invoke(args=["grant-role", "karim@example.org", "ldh-clamart", "king"])
+    assert bad.exit_code != 0
+
+
+def test_outbox_send_delivers_over_smtp(make_app, smtp):
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port)
+    with app.app_context():
+        from forum.extensions import db
+
+        queue_mail(
+            "a@example.org",
+            "verify_email",
+            subject="Test",
+            user=make_user("a@example.org"),
+            verify_url="http://localhost/v",
+            max_age_days=3,
+        )
+        db.session.commit()
+        result = app.test_cli_runner().invoke(args=["outbox", "send"])
+        assert result.exit_code == 0, result.output
+        assert "sent 1" in result.output
+        assert [m["To"] for m in smtp.messages] == ["a@example.org"]
+        assert db.session.scalar(select(OutboxMail.sent_at)) is not None
