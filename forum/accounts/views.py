@@ -76,6 +76,7 @@ def verify(token: str):
 
 
 @bp.route("/auth/resend", methods=["POST"])
+@keeps_input
 @login_required
 @_limit("RATELIMIT_FORGOT")
 def resend_verification():
