@@ -118,6 +118,10 @@ def send_due(now: datetime | None = None, limit: int | None = None) -> dict[str,
     max_attempts = current_app.config["OUTBOX_MAX_ATTEMPTS"]
     to_log = not current_app.config.get("MAIL_SERVER")
     counts = {"sent": 0, "retried": 0, "failed": 0}
+    if to_log and current_app.config["ENV"] == "production":
+        # Reset links must not end up in production logs: keep the mail until a server is set.
+        log.warning("FORUM_MAIL_SERVER is not set: mails stay in the outbox")
+        return counts
     connection = None
     seen: set[int] = set()
     try:

@@ -159,3 +159,26 @@ def test_settings_come_from_forum_environment_variables(monkeypatch, tmp_path):
     assert app.config["BASE_URL"] == "https://toits.example.org"
     assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"
     assert app.config["OUTBOX_SEND_INLINE"] is False  # a real server: the sender delivers
+
+
+@pytest.mark.parametrize(
+    ("code", "english", "french"),
+    [
+        (400, "This request could not be understood", "Cette demande n'a pas pu être comprise"),
+        (403, "You cannot do this", "Vous ne pouvez pas faire cela"),
+        (429, "Too many attempts", "Trop de tentatives"),
+    ],
+)
+def test_each_error_page_speaks_the_users_language(make_app, code, english, french):
+    from flask import abort
+
+    app = make_app()
+
+    @app.route("/fails")
+    def fails():
+        abort(code)
+
+    client = app.test_client()
+    assert french in client.get("/fails").get_data(as_text=True)
+    page = client.get("/fails", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert english in page

@@ -174,3 +174,13 @@ def test_two_senders_never_send_the_same_mail_twice(postgres_app, smtp):
     recipients = [m["To"] for m in smtp.messages]
     assert len(recipients) == 40 and len(set(recipients)) == 40
     assert all(r["sent"] > 0 for r in results), results  # both really worked in parallel
+
+
+def test_production_without_a_mail_server_keeps_mail_out_of_the_logs(make_app, caplog):
+    app = make_app(ENV="production", MAIL_SERVER=None)
+    with app.app_context(), caplog.at_level("INFO", logger="forum.mail"):
+        [row] = queue(1)
+        assert send_due()["sent"] == 0
+        _db.session.refresh(row)
+        assert row.sent_at is None
+        assert "verify/t0" not in caplog.text and "FORUM_MAIL_SERVER" in caplog.text

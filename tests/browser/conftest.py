@@ -64,7 +64,7 @@ def browser_type_launch_args(_chromium_installed, browser_type_launch_args) -> d
 
 @pytest.fixture(scope="session")
 def base_url() -> None:
-    """Each test's live server gives the URL (see `context`), never --base-url.
+    """Each test's live server gives the URL (see `new_context`), never --base-url.
 
     This also replaces pytest-playwright's fallback `base_url` fixture (used when
     pytest-base-url is not installed): it is an instance method of a plugin class, which
