@@ -195,15 +195,7 @@ def test_page_is_accessible_and_keeps_its_csp(page: Page, live_server, name: str
         print(f"{name}: minor/moderate axe findings:\n{_describe(violations)}")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "App bug: `pybabel extract` skips templates/_macros/ (Babel ignores directories "
-        "starting with '_' or '.'), so the form_errors() summary is missing from the "
-        "catalogues and French pages show it in English."
-    ),
-)
 def test_form_error_summary_is_in_the_page_language(page: Page, live_server):
     register_with_errors(page, live_server)
     summary = page.get_by_role("alert").inner_text()
-    assert "Some fields need your attention" not in summary, summary
+    assert "Certains champs sont à revoir" in summary, summary
