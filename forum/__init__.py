@@ -69,12 +69,18 @@ def _register_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from forum.accounts import bp as accounts_bp
     from forum.admin import bp as admin_bp
+    from forum.discussions import bp as discussions_bp
     from forum.groups import bp as groups_bp
+    from forum.notifications import bp as notifications_bp
     from forum.pages import bp as pages_bp
+    from forum.search import bp as search_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(groups_bp)
+    app.register_blueprint(discussions_bp)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(search_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 

@@ -71,6 +71,9 @@ class Config:
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
     RATELIMIT_REGISTER = "5 per minute;20 per hour"
     RATELIMIT_FORGOT = "5 per minute;20 per hour"
+    RATELIMIT_POST = "6 per minute;60 per hour"  # per account: a flood limit
+    RATELIMIT_POST_NEW_ACCOUNT = "2 per minute;15 per hour"  # accounts less than a day old
+    NEW_ACCOUNT_MAX_LINKS = 2
 
     # HSTS is sent only when the request came over HTTPS (directly or via a trusted proxy).
     HSTS_SECONDS = 60 * 60 * 24 * 365

@@ -1,7 +1,25 @@
 """Every model, imported in one place so that metadata and migrations see them all."""
 
 from forum.accounts.models import User
+from forum.discussions.models import Draft, Flag, Post, PostRevision, ReadState, Thread
 from forum.groups.models import Commune, Group, Membership, Role
 from forum.mail import OutboxMail
+from forum.notifications.models import GroupSubscription, Notification, ThreadSubscription
 
-__all__ = ["Commune", "Group", "Membership", "OutboxMail", "Role", "User"]
+__all__ = [
+    "Commune",
+    "Draft",
+    "Flag",
+    "Group",
+    "GroupSubscription",
+    "Membership",
+    "Notification",
+    "OutboxMail",
+    "Post",
+    "PostRevision",
+    "ReadState",
+    "Role",
+    "Thread",
+    "ThreadSubscription",
+    "User",
+]

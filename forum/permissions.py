@@ -86,7 +86,88 @@ def _administer_site(user: Any, obj: Any = None) -> str | None:
     return None if is_site_admin(user) else HIDDEN
 
 
+def is_moderator(user: Any, group: Group) -> bool:
+    """Coordinators moderate their group's threads; site admins moderate everywhere."""
+    return _coordinate_group(user, group) is None
+
+
+def _view_thread(user: Any, thread: Any) -> str | None:
+    if thread.is_hidden and not is_moderator(user, thread.group):
+        return HIDDEN
+    return _view_group(user, thread.group)
+
+
+def _create_thread(user: Any, group: Group) -> str | None:
+    return _can_participate(user)
+
+
+def _reply(user: Any, thread: Any) -> str | None:
+    refused = _view_thread(user, thread) or _can_participate(user)
+    if refused:
+        return refused
+    if thread.is_locked and not is_moderator(user, thread.group):
+        return FORBIDDEN
+    return None
+
+
+def _view_post(user: Any, post: Any) -> str | None:
+    refused = _view_thread(user, post.thread)
+    if refused:
+        return refused
+    if post.is_hidden and not (is_moderator(user, post.thread.group) or _is_author(user, post)):
+        return HIDDEN
+    return None
+
+
+def _is_author(user: Any, post: Any) -> bool:
+    return _signed_in(user) and post.author_id == user.id
+
+
+def _edit_post(user: Any, post: Any) -> str | None:
+    refused = _view_post(user, post)
+    if refused:
+        return refused
+    if not _signed_in(user):
+        return LOGIN
+    if is_moderator(user, post.thread.group):
+        return None
+    if not _is_author(user, post) or user.is_suspended or post.is_deleted or post.is_hidden:
+        return FORBIDDEN
+    return FORBIDDEN if post.thread.is_locked else None
+
+
+def _delete_post(user: Any, post: Any) -> str | None:
+    refused = _edit_post(user, post)
+    return refused or (FORBIDDEN if post.is_deleted else None)
+
+
+def _flag_post(user: Any, post: Any) -> str | None:
+    refused = _view_post(user, post) or _can_participate(user)
+    if refused:
+        return refused
+    return FORBIDDEN if _is_author(user, post) else None
+
+
+def _moderate_thread(user: Any, thread: Any) -> str | None:
+    refused = _coordinate_group(user, thread.group)
+    # Members who are not moderators are not told that moderation tools exist.
+    return refused
+
+
+def _moderate_post(user: Any, post: Any) -> str | None:
+    return _moderate_thread(user, post.thread)
+
+
 RULES: dict[str, Callable[[Any, Any], str | None]] = {
+    "thread.view": _view_thread,
+    "thread.create": _create_thread,
+    "thread.reply": _reply,
+    "thread.moderate": _moderate_thread,
+    "post.view": _view_post,
+    "post.edit": _edit_post,
+    "post.delete": _delete_post,
+    "post.flag": _flag_post,
+    "post.moderate": _moderate_post,
     "group.view": _view_group,
     "group.join": _join_group,
     "group.leave": _leave_group,

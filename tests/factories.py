@@ -26,16 +26,20 @@ def make_user(
     admin: bool = False,
     locale: str | None = "fr",
     suspended: bool = False,
+    username: str | None = None,
+    notify: str = "immediate",
 ) -> User:
     n = next(_seq)
     user = User(
         email=(email or f"user{n}@example.org").lower(),
         display_name=name or f"Membre {n}",
+        username=username or f"membre-{n}",
         password_hash=_FAST_HASH,
         locale=locale,
         is_admin=admin,
         email_verified_at=utcnow() if verified else None,
         suspended_at=utcnow() if suspended else None,
+        notify_email=notify,
     )
     db.session.add(user)
     db.session.flush()

@@ -4,17 +4,45 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from forum.models import Commune, Group, Membership, OutboxMail, User
+from forum.discussions import services as discussions
+from forum.models import (
+    Commune,
+    Flag,
+    Group,
+    Membership,
+    OutboxMail,
+    Post,
+    PostRevision,
+    Thread,
+    User,
+)
 from tests.conftest import login_as
 from tests.factories import make_group, make_user
 
-SAMPLE_VALUES = {"slug": "ldh-clamart", "token": "x", "insee": "92023"}
+SAMPLE_VALUES = {
+    "slug": "ldh-clamart",
+    "token": "x",
+    "insee": "92023",
+    "thread_id": 1,
+    "post_id": 1,
+    "action": "lock",
+}
 
 
 def snapshot(db):
     return tuple(
         db.session.scalar(select(func.count()).select_from(model))
-        for model in (User, Commune, Group, Membership, OutboxMail)
+        for model in (
+            User,
+            Commune,
+            Group,
+            Membership,
+            OutboxMail,
+            Thread,
+            Post,
+            PostRevision,
+            Flag,
+        )
     )
 
 
@@ -26,8 +54,10 @@ def post_urls(app):
 
 def test_no_post_changes_anything_without_a_token(app, client, db):
     admin = make_user("admin@example.org", admin=True)
-    make_group("ldh-clamart")
+    group = make_group("ldh-clamart")
+    thread = discussions.create_thread(admin, group, title="Un fil", body="Le premier message")
     db.session.commit()
+    assert thread.id == 1
     login_as(client, admin)
     before = snapshot(db)
     payload = {
@@ -42,6 +72,9 @@ def test_no_post_changes_anything_without_a_token(app, client, db):
         "role": "coordinator",
         "group": "ldh-clamart",
         "action": "suspend",
+        "title": "Nouveau titre",
+        "body": "Un texte envoyé sans jeton",
+        "reason": "une raison",
     }
     urls = list(post_urls(app))
     assert len(urls) >= 10
@@ -55,3 +88,6 @@ def test_no_post_changes_anything_without_a_token(app, client, db):
     db.session.refresh(admin)
     assert admin.locale == "fr" and admin.display_name != "Nouveau" and not admin.is_deleted
     assert admin.suspended_at is None
+    db.session.refresh(thread)
+    assert not thread.is_locked and not thread.is_pinned
+    assert db.session.get(Post, 1).body == "Le premier message"

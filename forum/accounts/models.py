@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
@@ -28,8 +28,13 @@ class User(UserMixin, TimestampMixin, db.Model):
     # Stored lower-cased; the unique constraint is the guard against duplicates.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(60))
+    # The @handle used in mentions: unique, lower-case letters, digits and hyphens.
+    username: Mapped[str] = mapped_column(String(40), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str | None] = mapped_column(String(5))
+    # Mail for notifications: "immediate" (default), "daily" digest, or "never".
+    notify_email: Mapped[str] = mapped_column(String(10), default="immediate")
+    last_digest_on: Mapped[date | None]  # the Paris day of the last digest sent
     is_admin: Mapped[bool] = mapped_column(default=False)
     email_verified_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]

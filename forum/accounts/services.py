@@ -114,6 +114,7 @@ def create_user(
     user = User(
         email=email.strip().lower(),
         display_name=display_name,
+        username=unique_username(display_name),
         password_hash=hash_password(password),
         locale=locale,
         email_verified_at=utcnow() if verified else None,
@@ -122,6 +123,27 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+USERNAME_MAX = 30
+
+
+def unique_username(display_name: str) -> str:
+    """A free @handle made from the display name: "Inès B." -> "ines-b", then "ines-b-2"."""
+    from forum.groups.services import slugify
+
+    base = slugify(display_name, max_length=USERNAME_MAX) or "membre"
+    taken = set(
+        db.session.scalars(
+            select(User.username).where((User.username == base) | User.username.like(f"{base}-%"))
+        )
+    )
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
 
 
 def _queue_already_registered(user: User) -> None:
@@ -242,7 +264,9 @@ def export_account(user: User) -> dict[str, Any]:
         "account": {
             "email": user.email,
             "display_name": user.display_name,
+            "username": user.username,
             "locale": user.locale,
+            "notify_email": user.notify_email,
             "created_at": iso(user.created_at),
             "email_verified_at": iso(user.email_verified_at),
             "last_login_at": iso(user.last_login_at),
@@ -271,6 +295,7 @@ def delete_account(user: User, password: str) -> bool:
     user.deleted_at = utcnow()
     user.email = f"deleted-{user.id}-{secrets.token_hex(4)}@invalid"
     user.display_name = DELETED_NAME
+    user.username = f"deleted-{user.id}"
     user.password_hash = "!"  # noqa: S105 - matches no password
     user.session_token = new_session_token()
     user.is_admin = False

@@ -115,13 +115,22 @@ def set_role(user: User, group: Group, role: Role | None) -> Membership | None:
     return existing
 
 
-def members_by_role(group: Group) -> list[Membership]:
-    """The group's members, coordinators first."""
-    from sqlalchemy.orm import joinedload
+def coordinators(group: Group) -> list[User]:
+    """The group's coordinators, by name."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.group_id == group.id, Membership.role == Role.COORDINATOR.value)
+            .order_by(User.display_name)
+        )
+    )
 
-    rows = db.session.scalars(
-        select(Membership)
-        .options(joinedload(Membership.user))
-        .where(Membership.group_id == group.id)
-    ).all()
-    return sorted(rows, key=lambda m: (-m.role_enum.rank, m.user.display_name.lower()))
+
+def member_count(group: Group) -> int:
+    from sqlalchemy import func
+
+    return (
+        db.session.scalar(select(func.count(Membership.id)).where(Membership.group_id == group.id))
+        or 0
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -11,7 +11,7 @@ from forum.errors import keeps_input
 from forum.extensions import db
 from forum.forms import ActionForm
 from forum.groups import bp, services
-from forum.groups.models import Commune, Group, Role
+from forum.groups.models import Commune, Group
 from forum.permissions import require, role_in
 
 
@@ -24,17 +24,19 @@ def show_commune(insee: str):
 
 @bp.route("/groups/<slug>/")
 def show_group(slug: str):
-    """A group: description, coordinators, how to join."""
+    """A group: its threads (paginated), coordinators, how to join."""
+    from forum.discussions.services import group_threads
+
     group = db.first_or_404(select(Group).where(Group.slug == slug))
     require("group.view", group)
-    coordinators = [m for m in services.members_by_role(group) if m.role_enum is Role.COORDINATOR]
+    viewer = current_user if current_user.is_authenticated else None
     return render_template(
         "groups/show.html",
         group=group,
         role=role_in(current_user, group),
-        coordinators=coordinators,
-        member_count=len(group.memberships),
-        form=ActionForm(),
+        coordinators=services.coordinators(group),
+        member_count=services.member_count(group),
+        threads=group_threads(group, request.args.get("page", 1, type=int), viewer),
     )
 
 

@@ -1,0 +1,166 @@
+"""Threads, posts, their earlier versions, flags, read positions and drafts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+
+from forum.accounts.models import User
+from forum.db import TimestampMixin, utcnow
+from forum.extensions import db
+from forum.groups.models import Group
+
+POSTS_PER_PAGE = 20
+THREADS_PER_PAGE = 30
+
+
+class Thread(TimestampMixin, db.Model):
+    __tablename__ = "threads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    title: Mapped[str] = mapped_column(String(150))
+    is_pinned: Mapped[bool] = mapped_column(default=False)
+    locked_at: Mapped[datetime | None]
+    hidden_at: Mapped[datetime | None]
+    hidden_reason: Mapped[str | None] = mapped_column(String(500))
+    # Kept up to date by the services so that lists need no aggregate query.
+    post_count: Mapped[int] = mapped_column(default=0)  # every post, the first included
+    last_number: Mapped[int] = mapped_column(default=0)  # highest post number given
+    last_posted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_poster_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    group: Mapped[Group] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    last_poster: Mapped[User | None] = relationship(foreign_keys=[last_poster_id])
+    posts: WriteOnlyMapped[Post] = relationship(
+        back_populates="thread", order_by="Post.number", passive_deletes=True
+    )
+
+    __table_args__ = (
+        # The group page: pinned first, then by last activity; an index-only walk.
+        Index("ix_threads_group_activity", "group_id", "is_pinned", "last_posted_at", "id"),
+    )
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    @property
+    def reply_count(self) -> int:
+        return max(self.post_count - 1, 0)
+
+    @property
+    def page_count(self) -> int:
+        return max((self.last_number - 1) // POSTS_PER_PAGE + 1, 1)
+
+    def __repr__(self) -> str:
+        return f"<Thread {self.id}>"
+
+
+class Post(TimestampMixin, db.Model):
+    __tablename__ = "posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # Position in the thread, from 1; never reused, so pages and permalinks stay stable.
+    number: Mapped[int]
+    body: Mapped[str] = mapped_column(Text)  # Markdown as typed
+    body_html: Mapped[str] = mapped_column(Text)  # sanitized once, on write
+    edited_at: Mapped[datetime | None]
+    edit_count: Mapped[int] = mapped_column(default=0)
+    deleted_at: Mapped[datetime | None]
+    hidden_at: Mapped[datetime | None]
+    hidden_reason: Mapped[str | None] = mapped_column(String(500))
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    thread: Mapped[Thread] = relationship(back_populates="posts")
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+
+    __table_args__ = (UniqueConstraint("thread_id", "number"),)
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def page(self) -> int:
+        return (self.number - 1) // POSTS_PER_PAGE + 1
+
+    def __repr__(self) -> str:
+        return f"<Post {self.id}>"
+
+
+class PostRevision(db.Model):
+    """An earlier version of a post, kept when it is edited."""
+
+    __tablename__ = "post_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    written_at: Mapped[datetime]  # when this version was written
+    replaced_at: Mapped[datetime] = mapped_column(default=utcnow)
+    editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))  # who replaced it
+
+    editor: Mapped[User] = relationship()
+
+
+class Flag(TimestampMixin, db.Model):
+    """A member's report of a post to the group's moderators."""
+
+    __tablename__ = "flags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(String(500))
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    outcome: Mapped[str | None] = mapped_column(String(20))  # "hidden" or "dismissed"
+
+    post: Mapped[Post] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    __table_args__ = (UniqueConstraint("post_id", "user_id"),)
+
+
+class ReadState(db.Model):
+    """How far a member has read a thread: the unread marker and the first-unread landing."""
+
+    __tablename__ = "read_states"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    thread_id: Mapped[int] = mapped_column(
+        ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True
+    )
+    last_read_number: Mapped[int] = mapped_column(default=0)
+
+
+class Draft(TimestampMixin, db.Model):
+    """Text saved when a session ended while writing; given back after signing in."""
+
+    __tablename__ = "drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    thread_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    title: Mapped[str | None] = mapped_column(String(150))
+    body: Mapped[str] = mapped_column(Text)

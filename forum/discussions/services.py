@@ -1,0 +1,433 @@
+"""Discussion rules: starting threads, replying, editing, deleting, moderating, reading."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.orm import joinedload
+
+from forum.accounts.models import User
+from forum.db import utcnow
+from forum.discussions.models import (
+    POSTS_PER_PAGE,
+    THREADS_PER_PAGE,
+    Draft,
+    Flag,
+    Post,
+    PostRevision,
+    ReadState,
+    Thread,
+)
+from forum.extensions import db
+from forum.groups.models import Group
+from forum.markup import render_markdown
+from forum.permissions import is_moderator
+
+TITLE_MIN, TITLE_MAX = 3, 150
+BODY_MIN, BODY_MAX = 1, 50_000
+REASON_MAX = 500
+DRAFT_LIFETIME = timedelta(days=2)
+
+
+class PostingError(Exception):
+    """A domain rule refused the change; `message` is shown to the user."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def posting_problem(user: User, thread: Thread | None = None) -> str | None:
+    """Why this user may not post here, in words for them; None when they may."""
+    if not user.is_authenticated:
+        return _l("Sign in to post. What you typed is kept.")
+    if user.is_suspended:
+        return _l("Your account is suspended: you can read, not post.")
+    if not user.is_verified:
+        return _l("Confirm your e-mail address to post: open the link we sent you.")
+    if thread is not None and thread.is_locked and not is_moderator(user, thread.group):
+        return _l("This thread is locked: no new replies.")
+    if thread is not None and thread.is_hidden and not is_moderator(user, thread.group):
+        return _l("This thread has been hidden by the moderators.")
+    return None
+
+
+def _check_can_post(user: User, thread: Thread | None = None) -> None:
+    problem = posting_problem(user, thread)
+    if problem:
+        raise PostingError(problem)
+
+
+# --- Writing ---------------------------------------------------------------------------
+
+
+def create_thread(author: User, group: Group, *, title: str, body: str) -> Thread:
+    """Start a thread in a group, with its first post; the author follows it."""
+    _check_can_post(author)
+    now = utcnow()
+    thread = Thread(
+        title=title.strip(),
+        post_count=0,
+        last_number=0,
+        last_posted_at=now,
+    )
+    db.session.add(thread)
+    thread.group = group
+    thread.author = author
+    db.session.flush()
+    post = _add_post(author, thread, body, now)
+    _after_post(post, new_thread=True)
+    return thread
+
+
+def reply(author: User, thread: Thread, *, body: str) -> Post:
+    """Add a post at the end of a thread; the author follows it."""
+    _check_can_post(author, thread)
+    post = _add_post(author, thread, body, utcnow())
+    _after_post(post, new_thread=False)
+    return post
+
+
+def _add_post(author: User, thread: Thread, body: str, now) -> Post:
+    # One UPDATE takes the next number: concurrent replies queue on the thread's row
+    # (PostgreSQL) or the write lock (SQLite) and never get the same number.
+    db.session.execute(
+        update(Thread)
+        .where(Thread.id == thread.id)
+        .values(
+            last_number=Thread.last_number + 1,
+            post_count=Thread.post_count + 1,
+            last_posted_at=now,
+            last_poster_id=author.id,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    number = db.session.scalar(select(Thread.last_number).where(Thread.id == thread.id))
+    db.session.refresh(thread)
+    rendered = render_markdown(body)
+    post = Post(
+        thread_id=thread.id,
+        author_id=author.id,
+        number=number,
+        body=body,
+        body_html=rendered.html,
+        created_at=now,
+    )
+    db.session.add(post)
+    db.session.flush()
+    post.mentions = rendered.mentions  # type: ignore[attr-defined] - for the notifier
+    read_up_to(author, thread, number)
+    return post
+
+
+def _after_post(post: Post, *, new_thread: bool) -> None:
+    """What follows a new post: notifications and the search index."""
+    from forum.notifications.services import on_new_post
+    from forum.search.services import index_post
+
+    on_new_post(post, new_thread=new_thread, mentions=getattr(post, "mentions", set()))
+    index_post(post)
+
+
+def edit_post(editor: User, post: Post, *, body: str) -> Post:
+    """Replace a post's text; the earlier version stays readable in its history."""
+    if body == post.body:
+        return post
+    old_mentions = render_markdown(post.body).mentions
+    db.session.add(
+        PostRevision(
+            post_id=post.id,
+            body=post.body,
+            body_html=post.body_html,
+            written_at=post.edited_at or post.created_at,
+            editor_id=editor.id,
+        )
+    )
+    rendered = render_markdown(body)
+    post.body = body
+    post.body_html = rendered.html
+    post.edited_at = utcnow()
+    post.edit_count += 1
+    db.session.flush()
+    from forum.notifications.services import on_edited_post
+    from forum.search.services import index_post
+
+    on_edited_post(post, new_mentions=rendered.mentions - old_mentions)
+    index_post(post)
+    return post
+
+
+def delete_post(actor: User, post: Post) -> None:
+    """Soft-delete a post: its place stays, its text is gone from pages and search."""
+    from forum.search.services import remove_post
+
+    post.deleted_at = utcnow()
+    remove_post(post)
+
+
+def revisions(post: Post) -> list[PostRevision]:
+    """Earlier versions of a post, newest first."""
+    return list(
+        db.session.scalars(
+            select(PostRevision)
+            .options(joinedload(PostRevision.editor))
+            .where(PostRevision.post_id == post.id)
+            .order_by(PostRevision.id.desc())
+        )
+    )
+
+
+def quote_text(post: Post) -> str:
+    """Markdown that quotes a post, for a reply."""
+    quoted = "\n".join(f"> {line}" if line else ">" for line in post.body.splitlines())
+    return f"> **@{post.author.username}** :\n{quoted}\n\n"
+
+
+# --- Moderation ------------------------------------------------------------------------
+
+
+def hide_post(moderator: User, post: Post, *, reason: str) -> None:
+    """Hide a post; the reason shows in its place. Open flags on it are resolved."""
+    from forum.search.services import remove_post
+
+    post.hidden_at = utcnow()
+    post.hidden_reason = reason.strip()[:REASON_MAX]
+    post.hidden_by_id = moderator.id
+    _resolve_flags(moderator, post, "hidden")
+    remove_post(post)
+
+
+def restore_post(moderator: User, post: Post) -> None:
+    """Show a hidden post again."""
+    from forum.search.services import index_post
+
+    post.hidden_at = None
+    post.hidden_reason = None
+    post.hidden_by_id = None
+    index_post(post)
+
+
+def dismiss_flags(moderator: User, post: Post) -> None:
+    """Close the reports on a post without hiding it."""
+    _resolve_flags(moderator, post, "dismissed")
+
+
+def _resolve_flags(moderator: User, post: Post, outcome: str) -> None:
+    db.session.execute(
+        update(Flag)
+        .where(Flag.post_id == post.id, Flag.resolved_at.is_(None))
+        .values(resolved_at=utcnow(), resolved_by_id=moderator.id, outcome=outcome)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def set_locked(moderator: User, thread: Thread, locked: bool) -> None:
+    thread.locked_at = utcnow() if locked else None
+
+
+def set_pinned(moderator: User, thread: Thread, pinned: bool) -> None:
+    thread.is_pinned = pinned
+
+
+def set_thread_hidden(moderator: User, thread: Thread, hidden: bool, reason: str = "") -> None:
+    from forum.search.services import reindex_thread
+
+    thread.hidden_at = utcnow() if hidden else None
+    thread.hidden_reason = reason.strip()[:REASON_MAX] if hidden else None
+    reindex_thread(thread)
+
+
+def move_thread(moderator: User, thread: Thread, target: Group) -> None:
+    """Move a thread to another group the moderator also moderates."""
+    from forum.search.services import reindex_thread
+
+    if not is_moderator(moderator, target):
+        raise PostingError(_l("You can only move a thread to a group you coordinate."))
+    thread.group = target
+    thread.group_id = target.id
+    db.session.flush()
+    reindex_thread(thread)
+
+
+def flag_post(user: User, post: Post, *, reason: str) -> Flag:
+    """Report a post to the group's moderators; reporting twice updates the reason."""
+    existing = db.session.scalar(
+        select(Flag).where(Flag.post_id == post.id, Flag.user_id == user.id)
+    )
+    if existing is not None:
+        existing.reason = reason.strip()[:REASON_MAX]
+        existing.resolved_at = None
+        existing.outcome = None
+        return existing
+    flag = Flag(post_id=post.id, user_id=user.id, reason=reason.strip()[:REASON_MAX])
+    db.session.add(flag)
+    db.session.flush()
+    return flag
+
+
+def open_flags(group: Group) -> list[Flag]:
+    """The moderation queue: unresolved reports on the group's posts, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Flag)
+            .join(Post, Flag.post_id == Post.id)
+            .join(Thread, Post.thread_id == Thread.id)
+            .options(joinedload(Flag.post).joinedload(Post.author), joinedload(Flag.user))
+            .where(Thread.group_id == group.id, Flag.resolved_at.is_(None))
+            .order_by(Flag.created_at)
+        ).unique()
+    )
+
+
+# --- Reading ---------------------------------------------------------------------------
+
+
+@dataclass
+class ThreadRow:
+    thread: Thread
+    unread: bool
+
+
+@dataclass
+class PageOf:
+    items: list
+    page: int
+    pages: int
+    total: int
+
+
+def group_threads(group: Group, page: int, viewer: User | None) -> PageOf:
+    """One page of a group's threads, pinned first then by last activity."""
+    moderator = viewer is not None and is_moderator(viewer, group)
+    visible = [Thread.group_id == group.id]
+    if not moderator:
+        visible.append(Thread.hidden_at.is_(None))
+    # Count and page in two index-only statements, then load just the page's rows.
+    total = db.session.scalar(select(func.count(Thread.id)).where(*visible)) or 0
+    pages = max((total - 1) // THREADS_PER_PAGE + 1, 1)
+    page = min(max(page, 1), pages)
+    ids = db.session.scalars(
+        select(Thread.id)
+        .where(*visible)
+        .order_by(Thread.is_pinned.desc(), Thread.last_posted_at.desc(), Thread.id.desc())
+        .limit(THREADS_PER_PAGE)
+        .offset((page - 1) * THREADS_PER_PAGE)
+    ).all()
+    threads = []
+    if ids:
+        by_id = {
+            t.id: t
+            for t in db.session.scalars(
+                select(Thread)
+                .options(joinedload(Thread.author), joinedload(Thread.last_poster))
+                .where(Thread.id.in_(ids))
+            )
+        }
+        threads = [by_id[i] for i in ids]
+    read = _read_numbers(viewer, ids)
+    rows = [ThreadRow(t, viewer is not None and read.get(t.id, 0) < t.last_number) for t in threads]
+    return PageOf(rows, page, pages, total)
+
+
+def _read_numbers(viewer: User | None, thread_ids) -> dict[int, int]:
+    if viewer is None or not thread_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(ReadState.thread_id, ReadState.last_read_number).where(
+                ReadState.user_id == viewer.id, ReadState.thread_id.in_(thread_ids)
+            )
+        ).all()
+    )
+
+
+def thread_page(thread: Thread, page: int) -> PageOf:
+    """One page of a thread's posts (by number range: no OFFSET, whatever the page)."""
+    pages = thread.page_count
+    page = min(max(page, 1), pages)
+    first = (page - 1) * POSTS_PER_PAGE + 1
+    posts = db.session.scalars(
+        select(Post)
+        .options(joinedload(Post.author))
+        .where(
+            Post.thread_id == thread.id,
+            and_(Post.number >= first, Post.number < first + POSTS_PER_PAGE),
+        )
+        .order_by(Post.number)
+    ).all()
+    return PageOf(list(posts), page, pages, thread.post_count)
+
+
+def last_read(user: User, thread: Thread) -> int:
+    return _read_numbers(user, [thread.id]).get(thread.id, 0)
+
+
+def read_up_to(user: User, thread: Thread, number: int) -> None:
+    """Remember that the user has read the thread up to post `number` (never backwards)."""
+    state = db.session.get(ReadState, (user.id, thread.id))
+    if state is None:
+        db.session.add(ReadState(user_id=user.id, thread_id=thread.id, last_read_number=number))
+    elif state.last_read_number < number:
+        state.last_read_number = number
+
+
+def first_unread_page(user: User, thread: Thread) -> tuple[int, int] | None:
+    """(page, post number) of the first post the user has not read, or None."""
+    seen = last_read(user, thread)
+    if seen == 0 or seen >= thread.last_number:
+        return None
+    number = seen + 1
+    return (number - 1) // POSTS_PER_PAGE + 1, number
+
+
+def post_by_number(thread: Thread, number: int) -> Post | None:
+    return db.session.scalar(select(Post).where(Post.thread_id == thread.id, Post.number == number))
+
+
+# --- Drafts ----------------------------------------------------------------------------
+
+
+def save_draft(
+    user: User | None, *, body: str, title: str | None = None, thread=None, group=None
+) -> Draft:
+    """Keep text whose sending failed (session ended); returns the draft with its token."""
+    draft = Draft(
+        token=secrets.token_urlsafe(24),
+        user_id=user.id if user is not None and user.is_authenticated else None,
+        thread_id=thread.id if thread is not None else None,
+        group_id=group.id if group is not None else None,
+        title=(title or "")[:TITLE_MAX] or None,
+        body=body[:BODY_MAX],
+    )
+    db.session.add(draft)
+    db.session.flush()
+    return draft
+
+
+def take_draft(token: str | None, user: User) -> Draft | None:
+    """The draft for this token if it is the user's (or nobody's yet) and still fresh."""
+    if not token:
+        return None
+    draft = db.session.scalar(select(Draft).where(Draft.token == token))
+    if draft is None or draft.created_at < utcnow() - DRAFT_LIFETIME:
+        return None
+    if draft.user_id not in (None, user.id):
+        return None
+    return draft
+
+
+def discard_draft(draft: Draft | None) -> None:
+    if draft is not None:
+        db.session.delete(draft)
+
+
+def purge_drafts() -> int:
+    """Delete drafts older than their lifetime."""
+    from sqlalchemy import delete
+
+    result = db.session.execute(delete(Draft).where(Draft.created_at < utcnow() - DRAFT_LIFETIME))
+    return result.rowcount or 0

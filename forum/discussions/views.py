@@ -1,0 +1,398 @@
+"""Threads and posts: reading, writing, editing, moderating."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from forum.db import utcnow
+from forum.discussions import bp, services
+from forum.discussions.forms import EditForm, MoveForm, ReasonForm, ReplyForm, ThreadForm
+from forum.discussions.models import Post, Thread
+from forum.errors import keeps_input
+from forum.extensions import db, limiter
+from forum.forms import ActionForm, choices
+from forum.groups.models import Group
+from forum.markup import count_links, render_markdown
+from forum.permissions import can, is_moderator, require
+from forum.urls import safe_next
+
+
+def _is_new_account() -> bool:
+    return current_user.is_authenticated and current_user.created_at > utcnow() - timedelta(days=1)
+
+
+def _posting_limit() -> str:
+    """Flood limit per account; lower for accounts less than a day old."""
+    if _is_new_account():
+        return current_app.config["RATELIMIT_POST_NEW_ACCOUNT"]
+    return current_app.config["RATELIMIT_POST"]
+
+
+def _poster_key() -> str:
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return f"ip:{request.remote_addr}"
+
+
+posting_limit = limiter.limit(_posting_limit, key_func=_poster_key, methods=["POST"])
+
+
+def _group(slug: str) -> Group:
+    return db.first_or_404(select(Group).where(Group.slug == slug))
+
+
+def _thread(thread_id: int) -> Thread:
+    thread = db.get_or_404(Thread, thread_id)
+    require("thread.view", thread)
+    return thread
+
+
+def _post(post_id: int) -> Post:
+    post = db.get_or_404(Post, post_id)
+    require("post.view", post)
+    return post
+
+
+def _login_keeping_draft(next_url: str, **draft):
+    """The session ended while writing: keep the text, sign in, then give it back."""
+    saved = services.save_draft(None, **draft)
+    db.session.commit()
+    flash(_("Your session has ended. Sign in again: what you wrote is kept."), "info")
+    sep = "&" if "?" in next_url else "?"
+    return redirect(url_for("accounts.login", next=f"{next_url}{sep}draft={saved.token}"))
+
+
+def _limit_links(form, text: str) -> bool:
+    """New accounts may put only a few links in a post (spam)."""
+    limit = current_app.config["NEW_ACCOUNT_MAX_LINKS"]
+    if _is_new_account() and count_links(render_markdown(text).html) > limit:
+        form.body.errors.append(
+            _("New accounts may put at most %(n)s links in a message.", n=limit)
+        )
+        return False
+    return True
+
+
+# --- Reading ---------------------------------------------------------------------------
+
+
+@bp.route("/threads/<int:thread_id>")
+def show_thread(thread_id: int):
+    """A thread, 20 posts a page; members land on their first unread post."""
+    thread = _thread(thread_id)
+    user = current_user if current_user.is_authenticated else None
+    if user is not None and "page" not in request.args and "draft" not in request.args:
+        unread = services.first_unread_page(user, thread)
+        if unread is not None:
+            page, number = unread
+            target = services.post_by_number(thread, number)
+            anchor = f"post-{target.id}" if target else "reply"
+            return redirect(
+                url_for("discussions.show_thread", thread_id=thread.id, page=page, _anchor=anchor)
+            )
+    return _render_thread(thread, request.args.get("page", 1, type=int))
+
+
+def _render_thread(
+    thread: Thread,
+    page: int,
+    form: ReplyForm | None = None,
+    *,
+    status=200,
+    preview=None,
+    problem=None,
+):
+    listing = services.thread_page(thread, page)
+    user = current_user if current_user.is_authenticated else None
+    if form is None:
+        form = ReplyForm(formdata=None)
+        if user is not None:
+            draft = services.take_draft(request.args.get("draft"), user)
+            if draft is not None and draft.thread_id == thread.id:
+                form.body.data = draft.body
+                services.discard_draft(draft)
+            quoted = request.args.get("quote", type=int)
+            if quoted:
+                post = db.session.get(Post, quoted)
+                if post is not None and post.thread_id == thread.id and can("post.view", post):
+                    form.body.data = services.quote_text(post)
+    if user is not None and listing.items:
+        services.read_up_to(user, thread, listing.items[-1].number)
+        db.session.commit()
+    return (
+        render_template(
+            "discussions/thread.html",
+            thread=thread,
+            listing=listing,
+            form=form,
+            preview=preview,
+            problem=problem or (posting_problem_for(thread) if user else None),
+            moderator=user is not None and is_moderator(user, thread.group),
+            action_form=ActionForm(formdata=None),
+        ),
+        status,
+    )
+
+
+def posting_problem_for(thread: Thread):
+    return services.posting_problem(current_user, thread)
+
+
+@bp.route("/posts/<int:post_id>")
+def permalink(post_id: int):
+    """A post's permanent address: its thread's page, at the post."""
+    post = _post(post_id)
+    return redirect(
+        url_for(
+            "discussions.show_thread",
+            thread_id=post.thread_id,
+            page=post.page,
+            _anchor=f"post-{post.id}",
+        )
+    )
+
+
+@bp.route("/posts/<int:post_id>/history")
+def history(post_id: int):
+    """Earlier versions of a post."""
+    post = _post(post_id)
+    return render_template(
+        "discussions/history.html", post=post, revisions=services.revisions(post)
+    )
+
+
+# --- Writing ---------------------------------------------------------------------------
+
+
+@bp.route("/groups/<slug>/threads/new", methods=["GET", "POST"])
+@posting_limit
+@keeps_input
+def new_thread(slug: str):
+    """Start a thread in a group."""
+    group = _group(slug)
+    if request.method == "POST" and not current_user.is_authenticated:
+        return _login_keeping_draft(
+            url_for("discussions.new_thread", slug=group.slug),
+            body=request.form.get("body", ""),
+            title=request.form.get("title", ""),
+            group=group,
+        )
+    require("thread.create", group)
+    form = ThreadForm()
+    if request.method == "GET":
+        draft = services.take_draft(request.args.get("draft"), current_user)
+        if draft is not None and draft.group_id == group.id:
+            form.title.data, form.body.data = draft.title, draft.body
+            services.discard_draft(draft)
+            db.session.commit()
+    preview = None
+    if request.method == "POST" and "preview" in request.form:
+        form.validate()
+        preview = render_markdown(form.body.data or "").html
+    elif form.validate_on_submit() and _limit_links(form, form.body.data):
+        try:
+            thread = services.create_thread(
+                current_user, group, title=form.title.data, body=form.body.data
+            )
+        except services.PostingError as exc:
+            flash(str(exc.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Your thread is published."), "success")
+            return redirect(url_for("discussions.show_thread", thread_id=thread.id))
+    status = 400 if request.method == "POST" and preview is None else 200
+    return render_template(
+        "discussions/new_thread.html", group=group, form=form, preview=preview
+    ), status
+
+
+@bp.route("/threads/<int:thread_id>/posts", methods=["POST"])
+@posting_limit
+@keeps_input
+def create_post(thread_id: int):
+    """Reply to a thread; "Preview" shows the rendered text without posting."""
+    thread = _thread(thread_id)
+    if not current_user.is_authenticated:
+        return _login_keeping_draft(
+            url_for("discussions.show_thread", thread_id=thread.id, page=thread.page_count),
+            body=request.form.get("body", ""),
+            thread=thread,
+        )
+    form = ReplyForm()
+    last_page = thread.page_count
+    if "preview" in request.form:
+        form.validate()
+        return _render_thread(
+            thread, last_page, form, preview=render_markdown(form.body.data or "").html
+        )
+    problem = services.posting_problem(current_user, thread)
+    if problem:
+        return _render_thread(thread, last_page, form, status=403, problem=problem)
+    if not (form.validate_on_submit() and _limit_links(form, form.body.data)):
+        return _render_thread(thread, last_page, form, status=400)
+    post = services.reply(current_user, thread, body=form.body.data)
+    db.session.commit()
+    return redirect(url_for("discussions.permalink", post_id=post.id))
+
+
+@bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
+@keeps_input
+def edit(post_id: int):
+    """Edit a post (its author, or the group's moderators)."""
+    post = _post(post_id)
+    require("post.edit", post)
+    form = EditForm(obj=post) if request.method == "GET" else EditForm()
+    preview = None
+    if request.method == "POST" and "preview" in request.form:
+        form.validate()
+        preview = render_markdown(form.body.data or "").html
+    elif form.validate_on_submit():
+        services.edit_post(current_user, post, body=form.body.data)
+        db.session.commit()
+        flash(_("Your changes are saved."), "success")
+        return redirect(url_for("discussions.permalink", post_id=post.id))
+    status = 400 if request.method == "POST" and preview is None else 200
+    return render_template("discussions/edit.html", post=post, form=form, preview=preview), status
+
+
+@bp.route("/posts/<int:post_id>/delete", methods=["POST"])
+@keeps_input
+def delete(post_id: int):
+    """Delete one's post (it stays in place as "deleted")."""
+    post = _post(post_id)
+    require("post.delete", post)
+    if ActionForm().validate_on_submit():
+        services.delete_post(current_user, post)
+        db.session.commit()
+        flash(_("The message is deleted."), "info")
+    else:
+        flash(_("Your session expired. Please try again."), "error")
+    return redirect(url_for("discussions.permalink", post_id=post.id))
+
+
+@bp.route("/posts/<int:post_id>/flag", methods=["GET", "POST"])
+@keeps_input
+def flag(post_id: int):
+    """Report a post to the group's moderators."""
+    post = _post(post_id)
+    require("post.flag", post)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        services.flag_post(current_user, post, reason=form.reason.data)
+        db.session.commit()
+        flash(_("Thank you: the group's moderators will look at this message."), "success")
+        return redirect(url_for("discussions.permalink", post_id=post.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("discussions/flag.html", post=post, form=form), status
+
+
+# --- Moderation ------------------------------------------------------------------------
+
+
+@bp.route("/groups/<slug>/flags")
+def flag_queue(slug: str):
+    """Reports waiting for the group's moderators."""
+    group = _group(slug)
+    require("group.coordinate", group)
+    return render_template(
+        "discussions/flags.html",
+        group=group,
+        flags=services.open_flags(group),
+        reason_form=ReasonForm(formdata=None),
+        action_form=ActionForm(formdata=None),
+    )
+
+
+@bp.route("/posts/<int:post_id>/hide", methods=["POST"])
+@keeps_input
+def hide(post_id: int):
+    """Hide a post, with a reason shown in its place."""
+    post = _post(post_id)
+    require("post.moderate", post)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        services.hide_post(current_user, post, reason=form.reason.data)
+        db.session.commit()
+        flash(_("The message is hidden."), "success")
+    else:
+        flash(_("Give a reason (3 characters or more) to hide a message."), "error")
+    back = safe_next(request.form.get("back"))
+    return redirect(back or url_for("discussions.permalink", post_id=post.id))
+
+
+@bp.route("/posts/<int:post_id>/restore", methods=["POST"])
+@keeps_input
+def restore(post_id: int):
+    """Show a hidden post again."""
+    post = _post(post_id)
+    require("post.moderate", post)
+    if ActionForm().validate_on_submit():
+        services.restore_post(current_user, post)
+        db.session.commit()
+        flash(_("The message is visible again."), "success")
+    return redirect(url_for("discussions.permalink", post_id=post.id))
+
+
+@bp.route("/posts/<int:post_id>/dismiss-flags", methods=["POST"])
+@keeps_input
+def dismiss(post_id: int):
+    """Close the reports on a post, leaving it visible."""
+    post = _post(post_id)
+    require("post.moderate", post)
+    if ActionForm().validate_on_submit():
+        services.dismiss_flags(current_user, post)
+        db.session.commit()
+        flash(_("The reports are closed."), "info")
+    return redirect(url_for("discussions.flag_queue", slug=post.thread.group.slug))
+
+
+THREAD_ACTIONS = {
+    "lock": (services.set_locked, True),
+    "unlock": (services.set_locked, False),
+    "pin": (services.set_pinned, True),
+    "unpin": (services.set_pinned, False),
+}
+
+
+@bp.route("/threads/<int:thread_id>/<any(lock, unlock, pin, unpin):action>", methods=["POST"])
+@keeps_input
+def thread_action(thread_id: int, action: str):
+    """Lock, unlock, pin or unpin a thread."""
+    thread = _thread(thread_id)
+    require("thread.moderate", thread)
+    if ActionForm().validate_on_submit():
+        change, value = THREAD_ACTIONS[action]
+        change(current_user, thread, value)
+        db.session.commit()
+        flash(_("The thread is updated."), "success")
+    return redirect(url_for("discussions.show_thread", thread_id=thread.id))
+
+
+@bp.route("/threads/<int:thread_id>/move", methods=["GET", "POST"])
+@keeps_input
+def move(thread_id: int):
+    """Move a thread to another group."""
+    thread = _thread(thread_id)
+    require("thread.moderate", thread)
+    form = MoveForm()
+    targets = [
+        g
+        for g in db.session.scalars(select(Group).order_by(Group.name))
+        if g.id != thread.group_id and is_moderator(current_user, g)
+    ]
+    form.group.choices = choices([(g.slug, g.name) for g in targets])
+    if form.validate_on_submit():
+        target = next(g for g in targets if g.slug == form.group.data)
+        services.move_thread(current_user, thread, target)
+        db.session.commit()
+        flash(_("The thread is moved to %(group)s.", group=target.name), "success")
+        return redirect(url_for("discussions.show_thread", thread_id=thread.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "discussions/move.html", thread=thread, form=form, targets=targets
+    ), status

@@ -1,0 +1,132 @@
+"""Markdown to safe HTML: the only place bleach is imported.
+
+User text is rendered once, on write (CommonMark via markdown-it-py, raw HTML off), then
+sanitized with an allow-list; bare URLs become links; every link gets
+rel="nofollow ugc noopener". `@handle` mentions are marked and returned to the caller.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+import bleach
+from bleach.linkifier import Linker
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+ALLOWED_TAGS = frozenset(
+    {
+        "p", "br", "hr", "em", "strong", "del", "s", "code", "pre", "blockquote",
+        "ul", "ol", "li", "a", "h1", "h2", "h3", "h4", "h5", "h6",
+        "table", "thead", "tbody", "tr", "th", "td", "span",
+    }
+)  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": ["href", "title", "rel"],
+    "ol": ["start"],
+    "span": ["class"],
+    "th": ["align"],
+    "td": ["align"],
+}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+LINK_REL = "nofollow ugc noopener"
+MENTION_RE = re.compile(r"(?<![\w@/.])@([a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?)", re.IGNORECASE)
+
+
+@dataclass
+class Rendered:
+    html: str
+    mentions: set[str] = field(default_factory=set)
+
+
+@cache
+def _markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable("table").enable("strikethrough")
+    return md
+
+
+def _mark_mentions(tokens: list[Token], found: set[str]) -> None:
+    """Wrap @handles of text tokens (never in code or links) in a span, and collect them."""
+    for token in tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        children: list[Token] = []
+        in_link = 0
+        for child in token.children:
+            if child.type == "link_open":
+                in_link += 1
+            elif child.type == "link_close":
+                in_link -= 1
+            if child.type != "text" or in_link or "@" not in child.content:
+                children.append(child)
+                continue
+            pos = 0
+            for match in MENTION_RE.finditer(child.content):
+                handle = match.group(1).lower()
+                found.add(handle)
+                if match.start() > pos:
+                    children.append(_text(child.content[pos : match.start()]))
+                html = Token("html_inline", "", 0)
+                html.content = f'<span class="mention">@{handle}</span>'
+                children.append(html)
+                pos = match.end()
+            if pos < len(child.content):
+                children.append(_text(child.content[pos:]))
+        token.children = children
+
+
+def _text(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
+def _set_rel(attrs, new=False):
+    href = attrs.get((None, "href"), "")
+    if href.startswith("mailto:"):
+        return attrs
+    attrs[(None, "rel")] = LINK_REL
+    return attrs
+
+
+@cache
+def _linker() -> Linker:
+    return Linker(callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=False)
+
+
+def clean_html(html: str) -> str:
+    """Keep only allowed tags, attributes and URL schemes; linkify bare URLs."""
+    cleaned = bleach.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+    )
+    cleaned = _linker().linkify(cleaned)
+    # Only the mention marker survives as a span class.
+    return re.sub(r'<span class="(?!mention")[^"]*">', "<span>", cleaned)
+
+
+def render_markdown(text: str) -> Rendered:
+    """Markdown as typed -> sanitized HTML and the @handles it mentions."""
+    md = _markdown()
+    env: dict = {}
+    tokens = md.parse(text, env)
+    mentions: set[str] = set()
+    _mark_mentions(tokens, mentions)
+    html = md.renderer.render(tokens, md.options, env)
+    return Rendered(html=clean_html(html), mentions=mentions)
+
+
+def plain_text(html: str) -> str:
+    """The text of sanitized HTML, for extracts and mails."""
+    return " ".join(bleach.clean(html, tags=set(), strip=True).split())
+
+
+def count_links(html: str) -> int:
+    return html.count("<a ")

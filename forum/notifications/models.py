@@ -1,0 +1,64 @@
+"""Following threads and groups, and the notifications that come of it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.accounts.models import User
+from forum.db import TimestampMixin
+from forum.extensions import db
+
+
+class ThreadSubscription(TimestampMixin, db.Model):
+    """A member follows a thread (active) or chose to stop (inactive: never re-followed
+    automatically when they reply again)."""
+
+    __tablename__ = "thread_subscriptions"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    thread_id: Mapped[int] = mapped_column(
+        ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class GroupSubscription(TimestampMixin, db.Model):
+    """A member follows every new thread of a group."""
+
+    __tablename__ = "group_subscriptions"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Notification(TimestampMixin, db.Model):
+    """Something a member should know: a reply, a mention, a new thread in a followed group."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # "reply", "mention", "new_thread"
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    read_at: Mapped[datetime | None]
+    # Set when the mail that carries it is queued (at once, or in a digest): never twice.
+    mailed_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+    __table_args__ = (
+        Index("ix_notifications_user_unread", "user_id", "read_at"),
+        Index("ix_notifications_unmailed", "mailed_at", "user_id"),
+    )

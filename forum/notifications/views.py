@@ -1,0 +1,1 @@
+"""Notification list, follow buttons and one-click unsubscribe."""
