@@ -71,19 +71,19 @@ PEOPLE = [
     ("admin@demo.invalid", "Admin du site", {}, True),
     (
         "claire@demo.invalid",
-        "Claire (coordinatrice Clamart)",
+        "Claire",
         {"ldh-clamart": Role.COORDINATOR, "romeurope-sud-92": Role.MEMBER},
         False,
     ),
     (
         "karim@demo.invalid",
-        "Karim (référent contacts)",
+        "Karim",
         {"ldh-clamart": Role.KEEPER, "collectif-petit-clamart": Role.MEMBER},
         False,
     ),
     (
         "odile@demo.invalid",
-        "Odile (coordinatrice Romeurope)",
+        "Odile",
         {"romeurope-sud-92": Role.COORDINATOR, "solidarite-meudon": Role.MEMBER},
         False,
     ),
@@ -93,6 +93,46 @@ PEOPLE = [
         "Inès",
         {"saclay-citoyens": Role.MEMBER, "velizy-accueil": Role.MEMBER},
         False,
+    ),
+]
+
+# (group slug, title, [(author e-mail, Markdown body), ...]): the first post opens the thread.
+THREADS = [
+    (
+        "romeurope-sud-92",
+        "Un toit pour les quinze familles : où en est-on ?",
+        [
+            (
+                "odile@demo.invalid",
+                "Le dimanche 27 février, nous étions une vingtaine sur le terrain des "
+                "« 50 arpents », le long de la N118. Quinze familles allaient être "
+                "expulsées.\n\nNous avons promis de leur trouver un toit. La voie choisie : "
+                "une **MOUS** (maîtrise d'œuvre urbaine et sociale) qui fédère associations, "
+                "communes, département, région et préfecture.",
+            ),
+            (
+                "claire@demo.invalid",
+                "La section LDH de Clamart demande un rendez-vous en mairie. @odile, "
+                "peux-tu partager le rapport de Romeurope dans la docuthèque ?",
+            ),
+            (
+                "paul@demo.invalid",
+                "> Nous avons promis de leur trouver un toit.\n\nÀ Meudon, plusieurs voisins "
+                "proposent un accompagnement scolaire pour les enfants.",
+            ),
+        ],
+    ),
+    (
+        "ldh-clamart",
+        "Préparer la rencontre avec la mairie de Clamart",
+        [
+            (
+                "claire@demo.invalid",
+                "Points à porter :\n\n1. un terrain pour un village d'insertion ;\n"
+                "2. la scolarisation des enfants ;\n3. l'accès aux soins.",
+            ),
+            ("karim@demo.invalid", "Je peux venir. Il faut aussi parler de la cantine scolaire."),
+        ],
     ),
 ]
 
@@ -130,4 +170,25 @@ def load_demo() -> list[tuple[str, str]]:
                 groups.set_role(user, by_slug[slug], role)
         described = ", ".join(f"{r.value} {s}" for s, r in roles.items()) or "site admin"
         summary.append((email, described))
+
+    _load_threads(by_slug)
     return summary
+
+
+def _load_threads(by_slug: dict[str, Group]) -> None:
+    """Start the demo threads that are not there yet (matched by title)."""
+    from forum.discussions import services as discussions
+    from forum.discussions.models import Thread
+
+    for slug, title, posts in THREADS:
+        group = by_slug[slug]
+        if db.session.scalar(
+            select(Thread.id).where(Thread.group_id == group.id, Thread.title == title)
+        ):
+            continue
+        (first_author, first_body), *replies = posts
+        thread = discussions.create_thread(
+            accounts.find_by_email(first_author), group, title=title, body=first_body
+        )
+        for author, body in replies:
+            discussions.reply(accounts.find_by_email(author), thread, body=body)

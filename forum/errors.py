@@ -14,6 +14,7 @@ from forum.extensions import db
 log = logging.getLogger(__name__)
 
 PAGES = (400, 403, 404, 405, 413, 429, 500)
+KEPT_FIELDS = ("title", "body")  # never passwords
 
 
 def keeps_input(view: Callable) -> Callable:
@@ -50,10 +51,14 @@ def _render(code: int, exc) -> tuple:
     if request.path.endswith(".json") or request.path == "/healthz":
         return jsonify(error=code), code
     headers = {}
+    kept = {}
     if code == 429:
         retry = getattr(exc, "retry_after", None)
         if retry:
             headers["Retry-After"] = str(retry)
+        # The text of a refused post is shown back, so that nothing typed is lost.
+        if request.method == "POST":
+            kept = {k: request.form.get(k, "") for k in KEPT_FIELDS if request.form.get(k)}
     if code == 405 and isinstance(exc, HTTPException):
         return render_template(f"errors/{code}.html", error=exc), code, exc.get_headers()
-    return render_template(f"errors/{code}.html", error=exc), code, headers
+    return render_template(f"errors/{code}.html", error=exc, kept=kept), code, headers

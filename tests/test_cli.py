@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from forum.accounts.models import User
+from forum.discussions.models import Post, Thread
 from forum.groups.models import Commune, Group, Membership
 from forum.mail import OutboxMail, queue_mail
 from forum.permissions import can
@@ -19,11 +20,13 @@ def test_demo_loads_the_sources_facts_and_is_idempotent(runner, db):
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
     assert "toits-solidaires-demo" in first.output  # the demo password is printed
-    numbers = (count(db, Commune), count(db, Group), count(db, User), count(db, Membership))
+    models = (Commune, Group, User, Membership, Thread, Post)
+    numbers = tuple(count(db, m) for m in models)
+    assert count(db, Thread) >= 2 and count(db, Post) >= 5
 
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0, second.output
-    assert (count(db, Commune), count(db, Group), count(db, User), count(db, Membership)) == numbers
+    assert tuple(count(db, m) for m in models) == numbers
 
     inseee = set(db.session.scalars(select(Commune.insee)))
     assert {"92023", "92048", "92019", "78640", "91534"} <= inseee

@@ -54,3 +54,25 @@ def test_upgrade_from_empty_on_postgresql(tmp_path):
             db.engine.dispose()
     finally:
         schema.drop()
+
+
+def test_existing_accounts_get_a_handle_when_upgrading(tmp_path):
+    from sqlalchemy import text
+
+    config = base_config(tmp_path, None)
+    config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    app = create_app(config)
+    with app.app_context():
+        upgrade(revision="0001_foundation")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (email, display_name, password_hash, is_admin, "
+                    "session_token, created_at) VALUES ('a@b.fr', 'Ancien', 'x', false, 't', "
+                    "'2026-01-01 00:00:00')"
+                )
+            )
+        upgrade()
+        with db.engine.connect() as conn:
+            row = conn.execute(text("SELECT username, notify_email FROM users")).one()
+    assert tuple(row) == ("membre-1", "immediate")
