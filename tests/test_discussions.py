@@ -52,7 +52,7 @@ def test_a_member_starts_a_thread_and_it_is_listed(client, db, group):
     [
         ("ab", "texte", "entre 3 et 150"),
         ("x" * 151, "texte", "entre 3 et 150"),
-        ("Un bon titre", "", "Ce champ est obligatoire"),
+        ("Un bon titre", "", "Ce champ est requis"),
         ("Un bon titre", "y" * 50_001, "entre 1 et 50000"),
     ],
 )
