@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 import click
 from flask import Flask
 from sqlalchemy import select
 
+from forum.db import utcnow
 from forum.extensions import db
 
 
@@ -16,6 +19,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(grant_role)
     app.cli.add_command(outbox)
+    app.cli.add_command(search)
+    app.cli.add_command(reminders)
 
 
 @click.command("demo")
@@ -101,3 +106,63 @@ def outbox_send() -> None:
 
     counts = send_due()
     click.echo("sent {sent}, to retry {retried}, abandoned {failed}".format(**counts))
+
+
+# --- Reminders ---------------------------------------------------------------------------
+# `flask reminders` runs on a timer (cron or a systemd timer, e.g. every 10 minutes). Each job
+# decides itself what is due at `now`, does it once and says what it did: running the command
+# again, or two at once, sends nothing twice. Later jobs (meeting reminders, the contact-log
+# digest) are added to REMINDER_JOBS.
+
+
+def _daily_digests(now: datetime) -> str:
+    from forum.notifications.services import send_digests
+
+    return send_digests(now).summary()
+
+
+REMINDER_JOBS: list[tuple[str, Callable[[datetime], str]]] = [
+    ("daily digests", _daily_digests),
+]
+
+
+def _parse_now(value: str | None) -> datetime:
+    if not value:
+        return utcnow()
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter("use ISO 8601, e.g. 2026-03-02T07:00+01:00") from exc
+    if moment.tzinfo is None:
+        raise click.BadParameter("give a time zone offset, e.g. 2026-03-02T07:00+01:00")
+    return moment.astimezone(UTC)
+
+
+@click.command("reminders")
+@click.option(
+    "--now",
+    "now_text",
+    metavar="ISO_TIME",
+    help="Act as if it were this moment (ISO 8601 with an offset), to check or catch up.",
+)
+def reminders(now_text: str | None) -> None:
+    """Run every reminder that is due now (idempotent): daily forum digests, …"""
+    now = _parse_now(now_text)
+    for name, job in REMINDER_JOBS:
+        click.echo(f"{name}: {job(now)}")
+    db.session.commit()  # jobs that work in one unit leave it to here
+
+
+@click.group("search")
+def search() -> None:
+    """The full-text search index."""
+
+
+@search.command("reindex")
+def search_reindex() -> None:
+    """Rebuild the search index from the visible posts."""
+    from forum.search.services import rebuild_index
+
+    count = rebuild_index(db.session)
+    db.session.commit()
+    click.echo(f"{count} posts indexed.")

@@ -37,6 +37,9 @@ class Config:
     OUTBOX_SEND_INLINE: bool | None = None
     OUTBOX_MAX_ATTEMPTS = 12
     OUTBOX_BATCH = 200
+    # Daily notification digests go out at the first `flask reminders` run at or after this
+    # hour, Europe/Paris time.
+    DIGEST_HOUR = 7
 
     # i18n
     BABEL_DEFAULT_LOCALE = "fr"

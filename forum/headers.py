@@ -1,8 +1,21 @@
-"""Security headers on every response."""
+"""Security headers on every response, and the caching rules of pages and feeds.
+
+Visitors' pages and feeds carry a weak ETag, a hash of the body sent, and answer 304 Not
+Modified when the client already holds that body (If-None-Match). The hash is always right:
+an edit, a hidden post, a renamed author, a new reply, another language or a new release all
+change the body, whatever changed them. A validator built from timestamps instead would miss
+what leaves no timestamp (a post shown again, a display name changed), and Last-Modified is
+not sent for that reason. The page is still rendered (a few milliseconds); what a 304 saves is
+the transfer and the client's work.
+
+Anything personal (a signed-in user's page, a response that changes the session, hence sets
+a cookie) is `Cache-Control: private, no-cache` and carries no validator: no shared cache
+may keep it, and a browser asks again each time.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, g, request, session
 
 CSP = "; ".join(
     [
@@ -17,6 +30,8 @@ CSP = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+# What may answer 304: pages and feeds, the same for every visitor.
+CONDITIONAL_TYPES = frozenset({"text/html", "application/atom+xml"})
 
 
 def register_security_headers(app: Flask) -> None:
@@ -31,13 +46,37 @@ def register_security_headers(app: Flask) -> None:
         h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if request.is_secure:
             h.setdefault("Strict-Transport-Security", f"max-age={app.config['HSTS_SECONDS']}")
-        if response.mimetype == "text/html":
-            # Pages can hold personal data: no shared caches.
-            h.setdefault("Cache-Control", "private, no-cache" if _private() else "no-cache")
+        if response.mimetype in CONDITIONAL_TYPES:
+            _cache_policy(response)
         return response
 
 
-def _private() -> bool:
-    from flask_login import current_user
+def _cache_policy(response) -> None:
+    h = response.headers
+    if _personal():
+        # Pages can hold personal data: no shared caches, no validator.
+        h.setdefault("Cache-Control", "private, no-cache")
+        h.pop("ETag", None)
+        return
+    h.setdefault("Cache-Control", "no-cache")  # may be kept, but asked again each time
+    h.add("Vary", "Accept-Language")  # the language comes from the browser's header
+    if (
+        request.method in ("GET", "HEAD")
+        and response.status_code == 200
+        and not response.is_streamed
+        and not response.direct_passthrough
+    ):
+        response.add_etag(weak=True)
+        response.make_conditional(request)
 
-    return bool(current_user and current_user.is_authenticated)
+
+def _personal() -> bool:
+    """True when the response belongs to one person: signed in, or their session changed.
+
+    Reads only what the request has loaded already: a view that never looked at the user
+    (a feed) cannot have made anything personal of it, and no query runs for it here.
+    """
+    user = g.get("_login_user")
+    if user is not None and not user.is_anonymous:
+        return True
+    return session.modified

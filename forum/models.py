@@ -1,5 +1,7 @@
 """Every model, imported in one place so that metadata and migrations see them all."""
 
+# Not a model: registers the search table's DDL on the metadata's create_all and drop_all.
+import forum.search.models  # noqa: F401
 from forum.accounts.models import User
 from forum.discussions.models import Draft, Flag, Post, PostRevision, ReadState, Thread
 from forum.groups.models import Commune, Group, Membership, Role

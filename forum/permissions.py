@@ -97,6 +97,19 @@ def _view_thread(user: Any, thread: Any) -> str | None:
     return _view_group(user, thread.group)
 
 
+def _follow_thread(user: Any, thread: Any) -> str | None:
+    """Following is reading with notifications: any account that may see the thread."""
+    if not _signed_in(user):
+        return LOGIN
+    return _view_thread(user, thread)
+
+
+def _follow_group(user: Any, group: Group) -> str | None:
+    if not _signed_in(user):
+        return LOGIN
+    return _view_group(user, group)
+
+
 def _create_thread(user: Any, group: Group) -> str | None:
     return _can_participate(user)
 
@@ -163,6 +176,7 @@ RULES: dict[str, Callable[[Any, Any], str | None]] = {
     "thread.create": _create_thread,
     "thread.reply": _reply,
     "thread.moderate": _moderate_thread,
+    "thread.follow": _follow_thread,
     "post.view": _view_post,
     "post.edit": _edit_post,
     "post.delete": _delete_post,
@@ -172,6 +186,7 @@ RULES: dict[str, Callable[[Any, Any], str | None]] = {
     "group.join": _join_group,
     "group.leave": _leave_group,
     "group.coordinate": _coordinate_group,
+    "group.follow": _follow_group,
     "site.administer": _administer_site,
 }
 

@@ -1,4 +1,4 @@
-"""Template globals and filters: permissions, dates in Europe/Paris, the locale."""
+"""Template globals and filters: permissions, notifications, dates in Europe/Paris, the locale."""
 
 from __future__ import annotations
 
@@ -7,9 +7,19 @@ from flask_babel import format_date, format_datetime, get_locale
 
 
 def register_templating(app: Flask) -> None:
+    from flask_login import current_user
+
+    from forum.notifications.services import is_following_group, is_following_thread, unread_count
     from forum.permissions import can
 
     app.jinja_env.globals.update(can=can, current_locale=lambda: str(get_locale()))
+    # Notification state for the header and follow buttons: each runs one small query for a
+    # signed-in member and none for a visitor.
+    app.jinja_env.globals.update(
+        is_following_thread=is_following_thread,
+        is_following_group=is_following_group,
+        unread_notification_count=lambda: unread_count(current_user),
+    )
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if value else ""
     )

@@ -259,10 +259,15 @@ def test_the_account_page_changes_name_and_language(client, db):
     db.session.commit()
     login_as(client, user)
 
-    response = post_form(client, "/account/", {"display_name": "Paul D.", "locale": "en"})
+    response = post_form(
+        client,
+        "/account/",
+        {"display_name": "Paul D.", "locale": "en", "notify_email": "daily"},
+    )
     assert response.status_code == 302
     db.session.refresh(user)
     assert user.display_name == "Paul D." and user.locale == "en"
+    assert user.notify_email == "daily"
     assert "My account" in client.get("/account/").get_data(as_text=True)
 
 

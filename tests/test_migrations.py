@@ -10,12 +10,15 @@ from sqlalchemy import inspect
 
 from forum import create_app
 from forum.extensions import db
+from forum.search.models import include_name
 from tests.conftest import PostgresSchema, base_config
 
 
 def schema_differences(app) -> list:
     with app.app_context(), db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_name": include_name}
+        )
         return compare_metadata(context, db.metadata)
 
 

@@ -81,6 +81,21 @@ class AccountForm(Form):
         choices=choices([("fr", "Français"), ("en", "English")]),
         validators=[InputRequired()],
     )
+    notify_email = SelectField(
+        _l("E-mail notifications"),
+        choices=choices(
+            [
+                ("immediate", _l("At once: one e-mail for each notification")),
+                ("daily", _l("A daily digest, in the morning")),
+                ("never", _l("Never: notifications stay on the site")),
+            ]
+        ),
+        validators=[InputRequired()],
+        description=_l(
+            "Replies in the threads you follow, mentions of you, new threads in the groups "
+            "you follow."
+        ),
+    )
 
 
 class DeleteAccountForm(Form):

@@ -238,10 +238,17 @@ def set_password(user: User, password: str) -> None:
     user.session_token = new_session_token()
 
 
-def update_account(user: User, *, display_name: str, locale: str) -> None:
+def update_account(
+    user: User, *, display_name: str, locale: str, notify_email: str | None = None
+) -> None:
     """Change what the user may change on the account page."""
     user.display_name = display_name
     user.locale = locale
+    if notify_email is not None and notify_email != user.notify_email:
+        from forum.notifications.services import notify_email_changed
+
+        old, user.notify_email = user.notify_email, notify_email
+        notify_email_changed(user, old, notify_email)
 
 
 def set_locale(user: User, locale: str) -> None:

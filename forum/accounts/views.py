@@ -164,13 +164,16 @@ def reset(token: str):
 @login_required
 @keeps_input
 def settings():
-    """The account page: display name and language."""
+    """The account page: display name, language and notification e-mails."""
     form = AccountForm(obj=current_user)
     if request.method == "GET" and not current_user.locale:
         form.locale.data = str(get_locale())
     if form.validate_on_submit():
         services.update_account(
-            current_user, display_name=form.display_name.data, locale=form.locale.data
+            current_user,
+            display_name=form.display_name.data,
+            locale=form.locale.data,
+            notify_email=form.notify_email.data,
         )
         db.session.commit()
         flash(_("Your account is updated."), "success")

@@ -10,10 +10,16 @@ from forum.discussions.services import BODY_MAX, BODY_MIN, REASON_MAX, TITLE_MAX
 from forum.forms import Form, no_control_chars
 
 
+def strip_nul(value):
+    """NUL can be neither stored (PostgreSQL) nor shown; the rest of the text is kept."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
 def body_field(label=None) -> TextAreaField:
     return TextAreaField(
         label or _l("Message"),
         validators=[InputRequired(), Length(min=BODY_MIN, max=BODY_MAX)],
+        filters=[strip_nul],
         description=_l("Markdown: **bold**, *italic*, > quote, - list, [link](https://…), @name."),
         render_kw={"rows": 8, "maxlength": BODY_MAX},
     )

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from forum.accounts.models import User
 from forum.db import utcnow
@@ -31,6 +31,7 @@ TITLE_MIN, TITLE_MAX = 3, 150
 BODY_MIN, BODY_MAX = 1, 50_000
 REASON_MAX = 500
 DRAFT_LIFETIME = timedelta(days=2)
+FEED_PINNED_ROOM = 10  # pinned threads come first on the activity index
 
 
 class PostingError(Exception):
@@ -300,35 +301,47 @@ class PageOf:
     total: int
 
 
-def group_threads(group: Group, page: int, viewer: User | None) -> PageOf:
-    """One page of a group's threads, pinned first then by last activity."""
+def group_threads(
+    group: Group, page: int, viewer: User | None, *, total: int | None = None
+) -> PageOf:
+    """One page of a group's threads, pinned first then by last activity.
+
+    `total` is the number of threads the viewer may see when the caller loaded it already
+    (groups.services.group_overview does, with the group); else it is counted here.
+    """
     moderator = viewer is not None and is_moderator(viewer, group)
     visible = [Thread.group_id == group.id]
     if not moderator:
         visible.append(Thread.hidden_at.is_(None))
-    # Count and page in two index-only statements, then load just the page's rows.
-    total = db.session.scalar(select(func.count(Thread.id)).where(*visible)) or 0
+    if total is None:
+        total = db.session.scalar(select(func.count(Thread.id)).where(*visible)) or 0
     pages = max((total - 1) // THREADS_PER_PAGE + 1, 1)
     page = min(max(page, 1), pages)
-    ids = db.session.scalars(
-        select(Thread.id)
-        .where(*visible)
-        .order_by(Thread.is_pinned.desc(), Thread.last_posted_at.desc(), Thread.id.desc())
-        .limit(THREADS_PER_PAGE)
-        .offset((page - 1) * THREADS_PER_PAGE)
-    ).all()
-    threads = []
-    if ids:
-        by_id = {
-            t.id: t
-            for t in db.session.scalars(
+    offset = (page - 1) * THREADS_PER_PAGE
+    size = max(min(THREADS_PER_PAGE, total - offset), 0)
+    threads: list[Thread] = []
+    if size:
+        newest_first = (Thread.is_pinned.desc(), Thread.last_posted_at.desc(), Thread.id.desc())
+        ids = select(Thread.id).where(*visible).limit(size)
+        # Walk the group's activity index from whichever end is nearer, so that the last
+        # page costs what the first one does (only the middle pages skip n/2 entries).
+        from_end = total - offset - size
+        if from_end < offset:
+            oldest_first = (Thread.is_pinned, Thread.last_posted_at, Thread.id)
+            ids = ids.order_by(*oldest_first).offset(from_end)
+        else:
+            ids = ids.order_by(*newest_first).offset(offset)
+        page_ids = ids.subquery()
+        # The page's rows with their authors and last posters: one statement.
+        threads = list(
+            db.session.scalars(
                 select(Thread)
+                .join(page_ids, page_ids.c.id == Thread.id)
                 .options(joinedload(Thread.author), joinedload(Thread.last_poster))
-                .where(Thread.id.in_(ids))
+                .order_by(*newest_first)
             )
-        }
-        threads = [by_id[i] for i in ids]
-    read = _read_numbers(viewer, ids)
+        )
+    read = _read_numbers(viewer, [t.id for t in threads])
     rows = [ThreadRow(t, viewer is not None and read.get(t.id, 0) < t.last_number) for t in threads]
     return PageOf(rows, page, pages, total)
 
@@ -345,8 +358,14 @@ def _read_numbers(viewer: User | None, thread_ids) -> dict[int, int]:
     )
 
 
+# What a thread is loaded with (get_or_404(Thread, id, options=...)): its group, in the same
+# statement, since every thread page and permission check needs it.
+THREAD_WITH_GROUP = (joinedload(Thread.group),)
+
+
 def thread_page(thread: Thread, page: int) -> PageOf:
-    """One page of a thread's posts (by number range: no OFFSET, whatever the page)."""
+    """One page of a thread's posts with their authors: one statement, by number range (no
+    OFFSET), so the last page costs what the first does."""
     pages = thread.page_count
     page = min(max(page, 1), pages)
     first = (page - 1) * POSTS_PER_PAGE + 1
@@ -362,8 +381,54 @@ def thread_page(thread: Thread, page: int) -> PageOf:
     return PageOf(list(posts), page, pages, thread.post_count)
 
 
+def feed_posts(*, thread: Thread | None = None, group: Group | None = None, limit: int = 30):
+    """The newest posts everyone may read, with their authors and threads, in one statement,
+    for the Atom feeds. Hidden and deleted posts and hidden threads are left out."""
+    query = (
+        select(Post)
+        .join(Thread, Thread.id == Post.thread_id)
+        .options(joinedload(Post.author), contains_eager(Post.thread))
+        .where(Post.hidden_at.is_(None), Post.deleted_at.is_(None), Thread.hidden_at.is_(None))
+    )
+    if thread is not None:
+        # The (thread_id, number) index, read backwards from the thread's last post.
+        return list(
+            db.session.scalars(
+                query.where(Post.thread_id == thread.id).order_by(Post.number.desc()).limit(limit)
+            )
+        )
+    assert group is not None
+    # Posts carry no group: "newest first" over the group's posts would sort all of them, or
+    # walk every newer post of the site for a quiet group. The newest posts are the last
+    # posts of the most recently active threads, so look only there: the threads first on
+    # the activity index (room for a few pinned ones), the last `limit` numbers of each.
+    # Only the few dozen newest then are loaded; the moderated ones among them are dropped.
+    active = (
+        select(Thread.id, Thread.last_number)
+        .where(Thread.group_id == group.id, Thread.hidden_at.is_(None))
+        .order_by(Thread.is_pinned.desc(), Thread.last_posted_at.desc(), Thread.id.desc())
+        .limit(limit + FEED_PINNED_ROOM)
+        .subquery()
+    )
+    newest = (
+        select(Post.id)
+        .join(
+            active, and_(Post.thread_id == active.c.id, Post.number > active.c.last_number - limit)
+        )
+        .order_by(Post.id.desc())  # ids follow time
+        .limit(limit)
+        .subquery()
+    )
+    return list(
+        db.session.scalars(query.join(newest, newest.c.id == Post.id).order_by(Post.id.desc()))
+    )
+
+
 def last_read(user: User, thread: Thread) -> int:
-    return _read_numbers(user, [thread.id]).get(thread.id, 0)
+    """How far the user has read the thread (0: not at all)."""
+    # Loaded as an entity: read_up_to() then finds it in the identity map, no second query.
+    state = db.session.get(ReadState, (user.id, thread.id))
+    return state.last_read_number if state is not None else 0
 
 
 def read_up_to(user: User, thread: Thread, number: int) -> None:
@@ -400,8 +465,8 @@ def save_draft(
         user_id=user.id if user is not None and user.is_authenticated else None,
         thread_id=thread.id if thread is not None else None,
         group_id=group.id if group is not None else None,
-        title=(title or "")[:TITLE_MAX] or None,
-        body=body[:BODY_MAX],
+        title=(title or "").replace("\x00", "")[:TITLE_MAX] or None,
+        body=body.replace("\x00", "")[:BODY_MAX],
     )
     db.session.add(draft)
     db.session.flush()

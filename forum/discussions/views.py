@@ -47,7 +47,7 @@ def _group(slug: str) -> Group:
 
 
 def _thread(thread_id: int) -> Thread:
-    thread = db.get_or_404(Thread, thread_id)
+    thread = db.get_or_404(Thread, thread_id, options=services.THREAD_WITH_GROUP)
     require("thread.view", thread)
     return thread
 
@@ -110,7 +110,7 @@ def _render_thread(
     listing = services.thread_page(thread, page)
     user = current_user if current_user.is_authenticated else None
     if form is None:
-        form = ReplyForm(formdata=None)
+        form = ReplyForm(formdata=None) if user is not None else None  # no CSRF cookie
         if user is not None:
             draft = services.take_draft(request.args.get("draft"), user)
             if draft is not None and draft.thread_id == thread.id:
@@ -121,22 +121,21 @@ def _render_thread(
                 post = db.session.get(Post, quoted)
                 if post is not None and post.thread_id == thread.id and can("post.view", post):
                     form.body.data = services.quote_text(post)
+    html = render_template(
+        "discussions/thread.html",
+        thread=thread,
+        listing=listing,
+        form=form,
+        preview=preview,
+        problem=problem or (posting_problem_for(thread) if user else None),
+        moderator=user is not None and is_moderator(user, thread.group),
+        action_form=ActionForm(formdata=None) if user is not None else None,
+    )
     if user is not None and listing.items:
+        # After rendering: a commit expires every loaded row, which the page would reload.
         services.read_up_to(user, thread, listing.items[-1].number)
         db.session.commit()
-    return (
-        render_template(
-            "discussions/thread.html",
-            thread=thread,
-            listing=listing,
-            form=form,
-            preview=preview,
-            problem=problem or (posting_problem_for(thread) if user else None),
-            moderator=user is not None and is_moderator(user, thread.group),
-            action_form=ActionForm(formdata=None),
-        ),
-        status,
-    )
+    return html, status
 
 
 def posting_problem_for(thread: Thread):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from forum.extensions import db
 from forum.forms import ActionForm
 from forum.groups import bp, services
 from forum.groups.models import Commune, Group
-from forum.permissions import require, role_in
+from forum.permissions import is_moderator, require, role_in
 
 
 @bp.route("/communes/<insee>/")
@@ -27,16 +27,24 @@ def show_group(slug: str):
     """A group: its threads (paginated), coordinators, how to join."""
     from forum.discussions.services import group_threads
 
-    group = db.first_or_404(select(Group).where(Group.slug == slug))
-    require("group.view", group)
     viewer = current_user if current_user.is_authenticated else None
+    # A fixed number of statements whatever the group's size: the group with its counts,
+    # one page of threads, the coordinators (plus the viewer's read marks when signed in).
+    overview = services.group_overview(slug, with_hidden_threads=viewer is not None)
+    if overview is None:
+        abort(404)
+    group = overview.group
+    require("group.view", group)
+    total = overview.thread_count
+    if viewer is not None and is_moderator(viewer, group):
+        total = overview.all_thread_count
     return render_template(
         "groups/show.html",
         group=group,
         role=role_in(current_user, group),
         coordinators=services.coordinators(group),
-        member_count=services.member_count(group),
-        threads=group_threads(group, request.args.get("page", 1, type=int), viewer),
+        member_count=overview.member_count,
+        threads=group_threads(group, request.args.get("page", 1, type=int), viewer, total=total),
     )
 
 

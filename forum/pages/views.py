@@ -49,7 +49,9 @@ def set_locale():
 
     form = ActionForm()
     choice = request.form.get("locale", "")
-    if form.validate_on_submit() and choice in current_app.config["LANGUAGES"]:
+    # A visitor's choice only sets their own cookie: no token needed (pages carry none for them).
+    visitor = not current_user.is_authenticated
+    if (visitor or form.validate_on_submit()) and choice in current_app.config["LANGUAGES"]:
         session["locale"] = choice
         if current_user.is_authenticated:
             accounts.set_locale(current_user, choice)

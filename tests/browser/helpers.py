@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from tests.factories import PASSWORD
@@ -28,3 +30,24 @@ def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Mot de passe", exact=True).fill(password)
     page.get_by_role("main").get_by_role("button", name="Se connecter").click()
     expect(header(page).get_by_role("button", name="Se déconnecter")).to_be_visible()
+
+
+def either(*labels: str) -> re.Pattern[str]:
+    """An accessible name in any of its wordings: the English source string and its French
+    translations (a string not translated yet shows in English)."""
+    return re.compile(r"^\s*(?:" + "|".join(map(re.escape, labels)) + r")\s*$", re.IGNORECASE)
+
+
+# Replaces the dialogs a script could open with a counter (read window.__dialogs), and
+# records Content-Security-Policy violations (window.__csp): a blocked inline script means
+# markup got through that should not have.
+TRAP_DIALOGS = """
+window.__dialogs = 0;
+window.__csp = [];
+for (const name of ["alert", "confirm", "prompt", "print"]) {
+  window[name] = function () { window.__dialogs += 1; };
+}
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__csp.push(e.violatedDirective + " " + e.blockedURI);
+});
+"""

@@ -1,0 +1,187 @@
+"""Text analysis for search: the same words, stop words and stems on SQLite and PostgreSQL.
+
+Python cuts the text into words for both engines: a word is a run of letters and ASCII
+digits in NFC-normalised, lower-cased text. PostgreSQL receives these words separated by
+spaces and stems them with its `french` configuration (Snowball French and the stop words
+of french.stop); SQLite receives the stems computed here with the same Snowball French
+algorithm (the `snowballstemmer` package) and the same stop-word list. Letting Python cut
+the words matters: PostgreSQL's own parser reads "covid-19" as "covid" and "-19", a host
+name in "fin.Début" and e-mail addresses as one lexeme; fed clean words, it reads exactly
+one token per word (checked over every lower-case letter of Unicode), so both engines see
+the same words at the same positions.
+
+Words holding a digit ("2024", "1er", "covid19") are kept whole and never stemmed, as
+PostgreSQL's `simple` dictionary does for its number tokens. Stop words are dropped before
+indexing on both engines, so a quoted phrase skips them the same way everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+
+from markupsafe import Markup, escape
+from snowballstemmer import FrenchStemmer
+
+# Longer "words" are noise (pasted hashes, base64) and PostgreSQL refuses 2,048 bytes.
+MAX_WORD = 100
+DIGITS = frozenset("0123456789")
+# Python's \w less the underscore: letters, digits and other numerals (filtered below).
+_RUN = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class Token:
+    start: int  # offsets in the NFC-normalised text
+    end: int
+    word: str  # lower-cased, as it is indexed
+
+
+def normalize(text: str) -> str:
+    """NFC, so that "é" typed as e + combining accent is one letter."""
+    return unicodedata.normalize("NFC", text)
+
+
+@cache
+def stop_words() -> frozenset[str]:
+    text = resources.files("forum.search").joinpath("french.stop").read_text("utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+@cache
+def _stemmer():
+    # The pure-Python stemmer, never PyStemmer's C one that snowballstemmer.stemmer() picks
+    # when installed: its bundled Snowball version need not be PostgreSQL's.
+    return FrenchStemmer()
+
+
+def _is_word_char(char: str) -> bool:
+    return char in DIGITS or char.isalpha()
+
+
+def _pieces(run: str, start: int) -> Iterator[tuple[int, int]]:
+    """Split a run of \\w characters on what is not a letter or an ASCII digit ("m²")."""
+    if run.isalpha() or run.isascii():
+        yield start, start + len(run)
+        return
+    piece = None
+    for i, char in enumerate(run):
+        if _is_word_char(char):
+            if piece is None:
+                piece = i
+        elif piece is not None:
+            yield start + piece, start + i
+            piece = None
+    if piece is not None:
+        yield start + piece, start + len(run)
+
+
+def _lower(word: str) -> str:
+    lowered = word.lower()
+    if lowered.isalpha() or lowered.isascii():
+        return lowered
+    # Lower-casing may add a combining mark ("İ" -> "i̇"); keep letters and digits only.
+    return normalize("".join(c for c in lowered if _is_word_char(c)))
+
+
+def tokens(text: str) -> Iterator[Token]:
+    """The words of an NFC-normalised text, with their places."""
+    for match in _RUN.finditer(text):
+        for start, end in _pieces(match.group(), match.start()):
+            word = _lower(text[start:end])
+            if word and len(word) <= MAX_WORD:
+                yield Token(start, end, word)
+
+
+def is_stop_word(word: str) -> bool:
+    return word in stop_words()
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The Snowball French stem of a lower-cased word; words with digits stay whole."""
+    if any(c in DIGITS for c in word):
+        return word
+    return _stemmer().stemWord(word)
+
+
+def words(text: str) -> list[str]:
+    """The indexed words of a text, in order, without stop words."""
+    return [t.word for t in tokens(normalize(text)) if not is_stop_word(t.word)]
+
+
+def stems(text: str) -> list[str]:
+    """What SQLite indexes: the stems of `words(text)`."""
+    return [stem(word) for word in words(text)]
+
+
+# --- Extracts --------------------------------------------------------------------------
+
+EXTRACT_LENGTH = 240  # characters around the best cluster of matches
+_LEAD = 60  # characters of context kept before the first match of the extract
+
+
+def _matches(text: str, wanted: frozenset[str]) -> list[Token]:
+    return [
+        t
+        for t in tokens(text)
+        if not is_stop_word(t.word) and stem(t.word) in wanted  # stop words are never indexed
+    ]
+
+
+def _marked(text: str, matches: list[Token], start: int, end: int) -> Markup:
+    """text[start:end], escaped, with the matches inside it wrapped in <mark>."""
+    out = []
+    pos = start
+    for match in matches:
+        if match.start < start or match.end > end:
+            continue
+        out.append(escape(text[pos : match.start]))
+        out.append(Markup("<mark>%s</mark>") % text[match.start : match.end])
+        pos = match.end
+    out.append(escape(text[pos:end]))
+    return Markup("").join(out)
+
+
+def highlight(text: str, wanted: frozenset[str]) -> Markup:
+    """The whole text, escaped, with the words whose stem is wanted wrapped in <mark>."""
+    text = normalize(text)
+    return _marked(text, _matches(text, wanted), 0, len(text))
+
+
+def extract(text: str, wanted: frozenset[str], length: int = EXTRACT_LENGTH) -> Markup:
+    """About `length` characters of the text around the most query words, with the matches
+    wrapped in <mark> and everything else escaped; the start of the text if none match."""
+    text = normalize(text)
+    matches = _matches(text, wanted)
+    if len(text) <= length:
+        return _marked(text, matches, 0, len(text))
+    start = 0
+    best = 0
+    for first in matches:  # the window starting near this match that covers most stems
+        window_start = max(first.start - _LEAD, 0)
+        covered = {
+            stem(m.word)
+            for m in matches
+            if m.start >= window_start and m.end <= window_start + length
+        }
+        if len(covered) > best:
+            best, start = len(covered), window_start
+    end = min(start + length, len(text))
+    start = max(min(start, len(text) - length), 0)
+    # Cut on spaces, never inside a word nor after the first match shown.
+    if start > 0:
+        first_shown = min((m.start for m in matches if m.start >= start), default=start + _LEAD)
+        space = text.find(" ", start, first_shown)
+        start = space + 1 if space >= 0 else start
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start else end
+    body = _marked(text, matches, start, end)
+    return Markup("%s%s%s") % ("… " if start > 0 else "", body, " …" if end < len(text) else "")

@@ -1,0 +1,240 @@
+"""Speed rules that a test can hold: a fixed number of SQL statements per page whatever the
+data, nothing written by a visitor's GET, and conditional requests (ETag, 304).
+
+The benchmark (bench/forum_bench.py) measures the rest by hand."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+
+from sqlalchemy import event
+
+from forum.discussions import services
+from forum.discussions.models import THREADS_PER_PAGE
+from forum.groups.models import Role
+from tests.conftest import login_as
+from tests.factories import add_member, make_group, make_user
+
+VISITOR_BUDGET = 5  # the issue's limit for a visitor's thread or group page
+MEMBER_BUDGET = 10  # a member's page runs a few more: their account, roles, read marks, …
+WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+
+
+@contextlib.contextmanager
+def statements(db):
+    """Every SQL statement the block sends, as text."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def measure(client, db, url: str):
+    """(number of statements, the statements that write, the response) of one GET."""
+    with statements(db) as seen:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(seen), [s for s in seen if WRITES.match(s)], response
+
+
+def build(db, *, posts: int, threads: int, authors: int):
+    """A group with `threads` threads; the first one has `posts` posts by `authors` people."""
+    people = [make_user(name=f"Auteur {i}") for i in range(authors)]
+    group = make_group()
+    for person in people:
+        add_member(person, group)
+    add_member(make_user(name="Coordinatrice"), group, Role.COORDINATOR)
+    first = services.create_thread(people[0], group, title="Le fil mesuré", body="Message 1")
+    for n in range(2, posts + 1):
+        services.reply(people[n % authors], first, body=f"Message **{n}**")
+    for n in range(1, threads):
+        services.create_thread(people[n % authors], group, title=f"Fil {n}", body="Bonjour")
+    reader = make_user(name="Lectrice")
+    add_member(reader, group)
+    db.session.commit()
+    return group, first, reader
+
+
+SIZES = {
+    "small": {"posts": 1, "threads": 1, "authors": 1},
+    "big": {"posts": 60, "threads": 65, "authors": 6},
+}
+
+
+def visitor_counts(app, db, size: str) -> dict[str, int]:
+    group, thread, _ = build(db, **SIZES[size])
+    pages = thread.page_count
+    group_pages = (SIZES[size]["threads"] - 1) // THREADS_PER_PAGE + 1
+    counts = {}
+    for name, url in {
+        "thread, first page": f"/threads/{thread.id}?page=1",
+        "thread, last page": f"/threads/{thread.id}?page={pages}",
+        "thread, no page": f"/threads/{thread.id}",
+        "group, first page": f"/groups/{group.slug}/",
+        "group, last page": f"/groups/{group.slug}/?page={group_pages}",
+    }.items():
+        client = app.test_client()  # a new visitor each time: no cookie at all
+        count, writes, response = measure(client, db, url)
+        assert writes == [], (name, writes)
+        assert "Set-Cookie" not in response.headers, (name, response.headers["Set-Cookie"])
+        counts[name] = count
+    return counts
+
+
+def test_a_visitor_page_runs_few_statements_the_same_whatever_the_size(app, db):
+    """1 post against 60 posts on 3 pages by 6 authors; 1 thread against 65 on 3 pages."""
+    small, big = visitor_counts(app, db, "small"), visitor_counts(app, db, "big")
+    assert small == big, (small, big)
+    assert max(big.values()) <= VISITOR_BUDGET, big
+
+
+def member_counts(app, db, size: str) -> dict[str, int]:
+    group, thread, reader = build(db, **SIZES[size])
+    client = app.test_client()
+    login_as(client, reader)
+    pages = thread.page_count
+    group_pages = (SIZES[size]["threads"] - 1) // THREADS_PER_PAGE + 1
+    counts = {}
+    urls = {
+        # First reading (the read mark is created), then reading again (nothing to write).
+        "thread, first page": f"/threads/{thread.id}?page=1",
+        "thread, first page again": f"/threads/{thread.id}?page=1",
+        "thread, last page": f"/threads/{thread.id}?page={pages}",
+        "thread, last page again": f"/threads/{thread.id}?page={pages}",
+        "group, first page": f"/groups/{group.slug}/",
+        "group, last page": f"/groups/{group.slug}/?page={group_pages}",
+    }
+    for name, url in urls.items():
+        count, writes, response = measure(client, db, url)
+        assert "ETag" not in response.headers
+        assert response.headers["Cache-Control"].startswith("private")
+        counts[name] = count
+        counts[f"{name} (writes)"] = len(writes)
+    return counts
+
+
+def test_a_member_page_runs_the_same_statements_whatever_the_size(app, db):
+    small, big = member_counts(app, db, "small"), member_counts(app, db, "big")
+    # A one-page thread's "last page" is its first page, read already: compare like with like.
+    assert small["thread, first page"] == big["thread, first page"], (small, big)
+    assert small["thread, first page again"] == big["thread, first page again"], (small, big)
+    assert big["thread, last page"] == big["thread, first page"], (small, big)
+    assert big["thread, last page again"] == big["thread, first page again"], (small, big)
+    assert small["group, first page"] == big["group, first page"] == big["group, last page"]
+    assert max(v for k, v in big.items() if "writes" not in k) <= MEMBER_BUDGET, big
+    # Reading writes the read mark once; reading again writes nothing.
+    assert big["thread, first page (writes)"] == 1
+    assert big["thread, first page again (writes)"] == 0
+    assert big["group, first page (writes)"] == 0
+
+
+def titles(page: str) -> list[str]:
+    return re.findall(r'<a href="/threads/\d+">([^<]+)</a>', page)
+
+
+def test_group_pages_list_every_thread_once_in_order_from_either_end(client, db):
+    """The later pages are read from the end of the activity index: check the seams."""
+    author = make_user()
+    coordinator = make_user()
+    group = make_group()
+    add_member(coordinator, group, Role.COORDINATOR)
+    made = [
+        services.create_thread(author, group, title=f"Fil {n:02d}", body="Bonjour")
+        for n in range(1, 72)
+    ]
+    services.set_pinned(coordinator, made[10], True)
+    services.set_thread_hidden(coordinator, made[20], True, "Hors sujet")
+    services.reply(author, made[5], body="Relance")  # the oldest but one comes back up
+    db.session.commit()
+
+    expected = ["Fil 11", "Fil 06"] + [
+        f"Fil {n:02d}" for n in range(71, 0, -1) if n not in (6, 11, 21)
+    ]
+    seen = []
+    for page in (1, 2, 3):
+        seen += titles(client.get(f"/groups/{group.slug}/?page={page}").get_data(as_text=True))
+    assert seen == expected
+    # Out of range: the nearest page.
+    assert (
+        titles(client.get(f"/groups/{group.slug}/?page=99").get_data(as_text=True))
+        == (expected[60:])
+    )
+
+    login_as(client, coordinator)  # moderators see the hidden thread in its place
+    seen = []
+    for page in (1, 2, 3):
+        seen += titles(client.get(f"/groups/{group.slug}/?page={page}").get_data(as_text=True))
+    assert len(seen) == 71 and seen[:2] == ["Fil 11", "Fil 06"]
+    assert seen.index("Fil 21") == seen.index("Fil 22") + 1
+
+
+# --- Conditional requests -----------------------------------------------------------------
+
+
+def revalidate(client, url: str):
+    first = client.get(url)
+    assert first.status_code == 200
+    etag = first.headers["ETag"]
+    assert etag.startswith('W/"')
+    assert first.headers["Cache-Control"] == "no-cache"
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["ETag"] == etag
+    return etag
+
+
+def test_visitors_pages_answer_304_until_something_changes(client, db):
+    author = make_user()
+    moderator = make_user()
+    group = make_group()
+    add_member(moderator, group, Role.COORDINATOR)
+    thread = services.create_thread(author, group, title="Un fil", body="Premier")
+    post = services.reply(author, thread, body="Deuxième")
+    db.session.commit()
+    url = f"/threads/{thread.id}?page=1"
+
+    etag = revalidate(client, url)
+    assert revalidate(client, url) == etag  # the same page twice: the same validator
+    etags = {etag}
+    for change in (
+        lambda: services.reply(author, thread, body="Troisième"),
+        lambda: services.edit_post(author, post, body="Deuxième, corrigé"),  # thread unchanged
+        lambda: services.hide_post(moderator, post, reason="Hors sujet"),
+        lambda: setattr(author, "display_name", "Nouveau nom"),  # no timestamp changes
+    ):
+        change()
+        db.session.commit()
+        etag = revalidate(client, url)
+        assert etag not in etags  # each change shows: never a stale 304
+        etags.add(etag)
+    services.restore_post(moderator, post)  # back as it was before it was hidden
+    db.session.commit()
+    assert revalidate(client, url) not in (etag,)
+
+    for other in (f"/groups/{group.slug}/", "/"):
+        revalidate(client, other)
+    # The language is part of the page, and the response says so.
+    english = client.get(url, headers={"Accept-Language": "en"})
+    assert english.headers["ETag"] not in etags and "Accept-Language" in english.headers["Vary"]
+
+
+def test_signed_in_pages_are_private_and_carry_no_validator(client, db):
+    author = make_user()
+    group = make_group()
+    thread = services.create_thread(author, group, title="Un fil", body="Premier")
+    db.session.commit()
+    url = f"/threads/{thread.id}?page=1"
+    etag = client.get(url).headers["ETag"]
+
+    login_as(client, author)
+    response = client.get(url, headers={"If-None-Match": etag})
+    assert response.status_code == 200
+    assert "ETag" not in response.headers
+    assert response.headers["Cache-Control"] == "private, no-cache"
