@@ -6,13 +6,20 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from forum.discussions.services import BODY_MAX, BODY_MIN, REASON_MAX, TITLE_MAX, TITLE_MIN
+from forum.discussions.services import (
+    BODY_MAX,
+    BODY_MIN,
+    REASON_MAX,
+    TITLE_MAX,
+    TITLE_MIN,
+    storable,
+)
 from forum.forms import Form, no_control_chars
 
 
 def strip_nul(value):
-    """NUL can be neither stored (PostgreSQL) nor shown; the rest of the text is kept."""
-    return value.replace("\x00", "") if isinstance(value, str) else value
+    """What will be stored is what is validated (see services.storable)."""
+    return storable(value) if isinstance(value, str) else value
 
 
 def body_field(label=None) -> TextAreaField:

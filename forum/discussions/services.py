@@ -34,6 +34,11 @@ DRAFT_LIFETIME = timedelta(days=2)
 FEED_PINNED_ROOM = 10  # pinned threads come first on the activity index
 
 
+def storable(text: str) -> str:
+    """Text as it can be stored: without NUL, which PostgreSQL refuses and no one types."""
+    return text.replace("\x00", "")
+
+
 class PostingError(Exception):
     """A domain rule refused the change; `message` is shown to the user."""
 
@@ -71,7 +76,7 @@ def create_thread(author: User, group: Group, *, title: str, body: str) -> Threa
     _check_can_post(author)
     now = utcnow()
     thread = Thread(
-        title=title.strip(),
+        title=storable(title).strip(),
         post_count=0,
         last_number=0,
         last_posted_at=now,
@@ -109,6 +114,7 @@ def _add_post(author: User, thread: Thread, body: str, now) -> Post:
     )
     number = db.session.scalar(select(Thread.last_number).where(Thread.id == thread.id))
     db.session.refresh(thread)
+    body = storable(body)
     rendered = render_markdown(body)
     post = Post(
         thread_id=thread.id,
@@ -136,6 +142,7 @@ def _after_post(post: Post, *, new_thread: bool) -> None:
 
 def edit_post(editor: User, post: Post, *, body: str) -> Post:
     """Replace a post's text; the earlier version stays readable in its history."""
+    body = storable(body)
     if body == post.body:
         return post
     old_mentions = render_markdown(post.body).mentions
@@ -465,8 +472,8 @@ def save_draft(
         user_id=user.id if user is not None and user.is_authenticated else None,
         thread_id=thread.id if thread is not None else None,
         group_id=group.id if group is not None else None,
-        title=(title or "").replace("\x00", "")[:TITLE_MAX] or None,
-        body=body.replace("\x00", "")[:BODY_MAX],
+        title=storable(title or "")[:TITLE_MAX] or None,
+        body=storable(body)[:BODY_MAX],
     )
     db.session.add(draft)
     db.session.flush()
