@@ -321,7 +321,7 @@ def group_threads(
     if not moderator:
         visible.append(Thread.hidden_at.is_(None))
     if total is None:
-        total = db.session.scalar(select(func.count(Thread.id)).where(*visible)) or 0
+        total = db.session.scalar(select(func.count()).select_from(Thread).where(*visible)) or 0
     pages = max((total - 1) // THREADS_PER_PAGE + 1, 1)
     page = min(max(page, 1), pages)
     offset = (page - 1) * THREADS_PER_PAGE
