@@ -59,7 +59,8 @@ def _cache_policy(response) -> None:
         h.pop("ETag", None)
         return
     h.setdefault("Cache-Control", "no-cache")  # may be kept, but asked again each time
-    h.add("Vary", "Accept-Language")  # the language comes from the browser's header
+    if response.mimetype == "text/html":
+        response.vary.add("Accept-Language")  # a visitor's language comes from this header
     if (
         request.method in ("GET", "HEAD")
         and response.status_code == 200

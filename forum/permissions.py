@@ -201,7 +201,9 @@ def refusal(user: Any, action: str, obj: Any = None) -> str | None:
 
 def can(action: str, obj: Any = None, user: Any = None) -> bool:
     """True when the user (default: the current one) may do `action` to `obj`."""
-    return refusal(current_user if user is None else user, action, obj) is None
+    # The user itself, not the proxy: a page asks dozens of times, each through every rule.
+    user = current_user._get_current_object() if user is None else user
+    return refusal(user, action, obj) is None
 
 
 def require(action: str, obj: Any = None) -> None:
