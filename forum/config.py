@@ -41,6 +41,10 @@ class Config:
     # hour, Europe/Paris time.
     DIGEST_HOUR = 7
 
+    # Search ranks the newest SEARCH_WINDOW matches of a query (50 pages of 20): a word found
+    # in most posts is answered in milliseconds at a million posts, not seconds.
+    SEARCH_WINDOW = 1000
+
     # i18n
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = "Europe/Paris"

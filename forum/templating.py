@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 
 def register_templating(app: Flask) -> None:
@@ -26,6 +26,7 @@ def register_templating(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda value, fmt="medium": (
         format_date(value, fmt) if value else ""
     )
+    app.jinja_env.filters["number"] = format_decimal  # 1 000 in French, 1,000 in English
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -475,3 +475,44 @@ def test_the_migration_builds_and_fills_the_index_on_postgresql(tmp_path):
         _check_migration(create_app(config))
     finally:
         schema.drop()
+
+
+# --- At scale: only the newest matches are ranked ---------------------------------------------
+
+
+def test_a_common_word_ranks_the_newest_matches_and_says_there_are_more(db, people):
+    author, _, group, _ = people
+    # The oldest has the word in its title: it would rank first if every match were ranked.
+    oldest = discussions.create_thread(author, group, title="Potager", body="Le potager.")
+    thread = discussions.create_thread(author, group, title="Semis", body="Graines.")
+    replies = [discussions.reply(author, thread, body=f"Potager numéro {n}.") for n in range(4)]
+    found = search.search("potager", window=3)
+    assert (found.total, found.capped) == (3, True)
+    assert set(ids(found)) == {r.id for r in replies[-3:]}
+    assert discussions.post_by_number(oldest, 1).id not in ids(found)
+    # A window large enough for every match ranks them all: the title comes first.
+    every = search.search("potager", window=5)
+    assert (every.total, every.capped) == (5, False)
+    assert ids(every)[0] == discussions.post_by_number(oldest, 1).id
+
+
+def test_the_window_applies_within_the_group(db, people):
+    author, _, north, south = people
+    in_north = discussions.create_thread(author, north, title="Vélo", body="Un vélo.")
+    for n in range(3):
+        discussions.create_thread(author, south, title=f"Vélo {n}", body="Un vélo.")
+    found = search.search("vélo", group=north, window=2)
+    assert (found.total, found.capped) == (1, False)
+    assert ids(found) == [discussions.post_by_number(in_north, 1).id]
+
+
+def test_the_page_says_when_there_are_more_results(app, client, db, people):
+    author, _, group, _ = people
+    thread = discussions.create_thread(author, group, title="Chaussures", body="Chaussures.")
+    for n in range(3):
+        discussions.reply(author, thread, body=f"Chaussures taille {n}.")
+    db.session.commit()
+    app.config["SEARCH_WINDOW"] = 2
+    page = client.get("/search", query_string={"q": "chaussures"}).get_data(as_text=True)
+    assert "Plus de 2 messages trouvés" in page
+    assert "Ajoutez un mot" in page

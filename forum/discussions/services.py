@@ -306,6 +306,7 @@ class PageOf:
     page: int
     pages: int
     total: int
+    capped: bool = False  # there are more than `total` (search counts so far, no further)
 
 
 def group_threads(

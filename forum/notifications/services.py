@@ -13,7 +13,6 @@ Every mail has a one-click unsubscribe link (RFC 8058) with a signed token; see
 
 from __future__ import annotations
 
-import html
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -259,7 +258,7 @@ def _can_receive_mail(user: User) -> bool:
 
 def extract(post: Post, length: int = EXTRACT_LENGTH) -> str:
     """A short plain-text extract of a post, cut at a word."""
-    text = html.unescape(plain_text(post.body_html))
+    text = plain_text(post.body_html)
     if len(text) <= length:
         return text
     cut = text[:length].rsplit(" ", 1)[0] or text[:length]

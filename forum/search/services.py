@@ -8,12 +8,12 @@ of hidden threads are taken out of the index, and filtered out again at query ti
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import Connection, bindparam, func, literal_column, select, text
@@ -66,8 +66,8 @@ def _dialect(executor: Executor) -> str:
 
 
 def post_text(body_html: str) -> str:
-    """A post's text as a reader sees it: plain_text() gives HTML-escaped text."""
-    return html.unescape(plain_text(body_html))
+    """A post's text as a reader sees it."""
+    return plain_text(body_html)
 
 
 def _rows(document: _Document, dialect: str) -> dict[str, Any]:
@@ -316,51 +316,78 @@ class SearchResult:
 
 
 def search(
-    query: str | Query, *, group: Group | None = None, page: int = 1, per_page: int = PER_PAGE
+    query: str | Query,
+    *,
+    group: Group | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    window: int | None = None,
 ) -> PageOf:
     """One page of the visible posts matching every term, best first, then newest.
 
-    Raises QueryError for an empty, too long or stop-words-only query."""
+    Only the `window` (SEARCH_WINDOW) newest matches are ranked: when a word is in a large
+    share of the posts, finding and ranking every one of them takes seconds at a million
+    posts, while the newest are read from the end of the index, stopping there. `total`
+    then counts `window` and `capped` says that there are more; a more precise query ranks
+    everything it finds. Raises QueryError for an empty, too long or stop-words-only query."""
     parsed = query if isinstance(query, Query) else parse_query(query)
+    window = current_app.config["SEARCH_WINDOW"] if window is None else window
     if db.session.get_bind().dialect.name == "sqlite":
         index, post_id = sqlite_index, sqlite_index.c.rowid
         fts = literal_column("search_index")
         matches = fts.op("MATCH")(bindparam("match", _fts5_match(parsed)))
-        rank = func.bm25(fts, *WEIGHTS)
-        best_first = rank.asc()
-        score = -rank
+
+        def scored(candidates):
+            # bm25 is an FTS5 function: computed inside the window, on the index's rows.
+            return candidates.add_columns((-func.bm25(fts, *WEIGHTS)).label("score"))
+
+        def score_of(window_rows):
+            return window_rows.c.score
     else:
         index, post_id = postgresql_index, postgresql_index.c.post_id
         tsquery = _tsquery(parsed)
         matches = index.c.document.op("@@")(tsquery)
-        score = rank = func.ts_rank(index.c.document, tsquery)
-        best_first = rank.desc()
-    conditions = [matches, *_readable(group)]
-    if group is not None:
-        conditions.append(index.c.group_id == group.id)  # the index's copy: filters early
 
-    def matching(*columns):
+        def scored(candidates):
+            return candidates.add_columns(index.c.document)
+
+        def score_of(window_rows):
+            return func.ts_rank(window_rows.c.document, tsquery)
+
+    where = [matches]
+    if group is not None:
+        where.append(index.c.group_id == group.id)  # the index's copy: filters early
+
+    def newest(limit: int):
+        """The newest matching index rows: the end of the index, read backwards."""
+        return select(post_id.label("post_id")).where(*where).order_by(post_id.desc()).limit(limit)
+
+    def readable(window_rows, *columns):
+        """The window's rows that are still readable (the index may lag a moderation)."""
         return (
             select(*columns)
-            .select_from(index)
-            .join(Post, Post.id == post_id)
+            .select_from(window_rows)
+            .join(Post, Post.id == window_rows.c.post_id)
             .join(Thread, Thread.id == Post.thread_id)
-            .where(*conditions)
+            .where(*_readable(group))
         )
 
-    total = db.session.scalar(matching(func.count())) or 0
+    counted = newest(window + 1).subquery("counted")
+    total = db.session.scalar(readable(counted, func.count())) or 0
+    capped = total > window
+    total = min(total, window)
     pages = max((total - 1) // per_page + 1, 1)
     page = min(max(page, 1), pages)
-    found = (
-        db.session.execute(
-            matching(post_id, score)
-            .order_by(best_first, Post.created_at.desc(), Post.id.desc())
+    found = []
+    if total:
+        ranked = scored(newest(window)).subquery("ranked")
+        score = score_of(ranked)
+        found = db.session.execute(
+            readable(ranked, ranked.c.post_id, score)
+            .order_by(score.desc(), Post.created_at.desc(), Post.id.desc())
             .limit(per_page)
             .offset((page - 1) * per_page)
         ).all()
-        if total
-        else []
-    )
     items = []
     if found:
         posts = {
@@ -384,4 +411,4 @@ def search(
                     rank=float(rank_found),
                 )
             )
-    return PageOf(items, page, pages, total)
+    return PageOf(items, page, pages, total, capped=capped)
