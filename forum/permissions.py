@@ -21,6 +21,13 @@ HIDDEN = "hidden"
 FORBIDDEN = "forbidden"
 
 
+def signed_in_user() -> Any | None:
+    """The signed-in user, or None for a visitor: the object itself, not flask-login's
+    proxy, whose every attribute read looks the user up again (a page reads hundreds)."""
+    user = current_user._get_current_object()
+    return user if user.is_authenticated else None
+
+
 def role_in(user: Any, group: Group) -> Role | None:
     """The user's role in the group, or None (visitors, non-members, deleted accounts)."""
     if not _signed_in(user):

@@ -182,3 +182,20 @@ def test_each_error_page_speaks_the_users_language(make_app, code, english, fren
     assert french in client.get("/fails").get_data(as_text=True)
     page = client.get("/fails", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert english in page
+
+
+@pytest.mark.parametrize(
+    ("page", "pages", "shown"),
+    [
+        (1, 1, [1]),
+        (1, 3, [1, 2, 3]),
+        (1, 84, [1, 2, 3, None, 84]),
+        (5, 84, [1, 2, 3, 4, 5, 6, 7, None, 84]),  # a gap of one page shows the page
+        (6, 84, [1, None, 4, 5, 6, 7, 8, None, 84]),
+        (84, 84, [1, None, 82, 83, 84]),
+    ],
+)
+def test_page_links_show_both_ends_and_the_pages_around(page, pages, shown):
+    from forum.templating import page_numbers
+
+    assert page_numbers(page, pages) == shown

@@ -41,8 +41,17 @@ class Thread(TimestampMixin, db.Model):
     )
 
     __table_args__ = (
-        # The group page: pinned first, then by last activity; an index-only walk.
-        Index("ix_threads_group_activity", "group_id", "is_pinned", "last_posted_at", "id"),
+        # The group page: pinned first, then by last activity; an index-only walk. The
+        # trailing hidden_at lets visitors' pages skip hidden threads and count the visible
+        # ones from the index alone, without reading a thread row.
+        Index(
+            "ix_threads_group_activity",
+            "group_id",
+            "is_pinned",
+            "last_posted_at",
+            "id",
+            "hidden_at",
+        ),
     )
 
     @property

@@ -25,7 +25,7 @@ from forum.discussions.models import (
 from forum.extensions import db
 from forum.groups.models import Group
 from forum.markup import render_markdown
-from forum.permissions import is_moderator
+from forum.permissions import can, is_moderator
 
 TITLE_MIN, TITLE_MAX = 3, 150
 BODY_MIN, BODY_MAX = 1, 50_000
@@ -387,6 +387,35 @@ def thread_page(thread: Thread, page: int) -> PageOf:
         .order_by(Post.number)
     ).all()
     return PageOf(list(posts), page, pages, thread.post_count)
+
+
+@dataclass(frozen=True)
+class PostTools:
+    """What the viewer may do with one post of the page (the links under it)."""
+
+    quote: bool
+    edit: bool
+    delete: bool
+    flag: bool
+
+
+def post_tools(viewer: User | None, thread: Thread, posts) -> dict[int, PostTools]:
+    """The tools under each post, decided once per page by the permission rules (asking
+    them from the template, post by post, was half the time of a member's thread page)."""
+    if viewer is None:
+        return {}
+    reply = can("thread.reply", thread, viewer)
+    tools = {}
+    for post in posts:
+        if post.is_deleted:
+            continue
+        tools[post.id] = PostTools(
+            quote=reply and not post.is_hidden,
+            edit=can("post.edit", post, viewer),
+            delete=post.author_id == viewer.id and can("post.delete", post, viewer),
+            flag=can("post.flag", post, viewer),
+        )
+    return tools
 
 
 def feed_posts(*, thread: Thread | None = None, group: Group | None = None, limit: int = 30):

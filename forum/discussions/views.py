@@ -18,7 +18,7 @@ from forum.extensions import db, limiter
 from forum.forms import ActionForm, choices
 from forum.groups.models import Group
 from forum.markup import count_links, render_markdown
-from forum.permissions import can, is_moderator, require
+from forum.permissions import can, is_moderator, require, signed_in_user
 from forum.urls import safe_next
 
 
@@ -85,7 +85,7 @@ def _limit_links(form, text: str) -> bool:
 def show_thread(thread_id: int):
     """A thread, 20 posts a page; members land on their first unread post."""
     thread = _thread(thread_id)
-    user = current_user if current_user.is_authenticated else None
+    user = signed_in_user()
     if user is not None and "page" not in request.args and "draft" not in request.args:
         unread = services.first_unread_page(user, thread)
         if unread is not None:
@@ -108,7 +108,7 @@ def _render_thread(
     problem=None,
 ):
     listing = services.thread_page(thread, page)
-    user = current_user if current_user.is_authenticated else None
+    user = signed_in_user()
     if form is None:
         form = ReplyForm(formdata=None) if user is not None else None  # no CSRF cookie
         if user is not None:
@@ -125,6 +125,7 @@ def _render_thread(
         "discussions/thread.html",
         thread=thread,
         listing=listing,
+        tools=services.post_tools(user, thread, listing.items),
         form=form,
         preview=preview,
         problem=problem or (posting_problem_for(thread) if user else None),

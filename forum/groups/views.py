@@ -12,7 +12,7 @@ from forum.extensions import db
 from forum.forms import ActionForm
 from forum.groups import bp, services
 from forum.groups.models import Commune, Group
-from forum.permissions import is_moderator, require, role_in
+from forum.permissions import is_moderator, require, role_in, signed_in_user
 
 
 @bp.route("/communes/<insee>/")
@@ -27,7 +27,7 @@ def show_group(slug: str):
     """A group: its threads (paginated), coordinators, how to join."""
     from forum.discussions.services import group_threads
 
-    viewer = current_user if current_user.is_authenticated else None
+    viewer = signed_in_user()
     # A fixed number of statements whatever the group's size: the group with its counts,
     # one page of threads, the coordinators (plus the viewer's read marks when signed in).
     overview = services.group_overview(slug, with_hidden_threads=viewer is not None)

@@ -372,22 +372,20 @@ def search(
             .where(*_readable(group))
         )
 
-    counted = newest(window + 1).subquery("counted")
-    total = db.session.scalar(readable(counted, func.count())) or 0
-    capped = total > window
-    total = min(total, window)
+    # One statement: the window's readable rows with their scores (a thousand small rows),
+    # one more to tell whether there are more; Python sorts them and keeps the page.
+    candidates = scored(newest(window + 1)).subquery("candidates")
+    rows = db.session.execute(
+        readable(candidates, candidates.c.post_id, score_of(candidates), Post.created_at)
+    ).all()
+    capped = len(rows) > window
+    if capped:
+        rows.remove(min(rows, key=lambda row: row[0]))  # the oldest: outside the window
+    rows.sort(key=lambda row: (row[1], row[2], row[0]), reverse=True)  # best, then newest
+    total = len(rows)
     pages = max((total - 1) // per_page + 1, 1)
     page = min(max(page, 1), pages)
-    found = []
-    if total:
-        ranked = scored(newest(window)).subquery("ranked")
-        score = score_of(ranked)
-        found = db.session.execute(
-            readable(ranked, ranked.c.post_id, score)
-            .order_by(score.desc(), Post.created_at.desc(), Post.id.desc())
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        ).all()
+    found = [row[:2] for row in rows[(page - 1) * per_page : page * per_page]]
     items = []
     if found:
         posts = {
