@@ -265,6 +265,28 @@ def test_a_new_thread_survives_an_expired_session(app, db, group):
     assert 'value="Titre gardé"' in page and "Corps gardé</textarea>" in page
 
 
+def test_an_edit_survives_an_expired_session(app, db, group):
+    user = make_user()
+    thread = start(user, group)
+    post = services.reply(user, thread, body="Première version")
+    db.session.commit()
+    client = app.test_client()
+    token = csrf_token(client, "/auth/login")
+    response = client.post(
+        f"/posts/{post.id}/edit", data={"csrf_token": token, "body": "Version corrigée, longue"}
+    )
+    from urllib.parse import unquote
+
+    next_url = unquote(re.search(r"next=([^&]+)", response.headers["Location"]).group(1))
+    assert next_url.startswith(f"/posts/{post.id}/edit?draft=")
+    login_as(client, user)
+    page = client.get(next_url).get_data(as_text=True)
+    assert "Version corrigée, longue</textarea>" in page
+    # Nothing was saved behind the author's back, and the draft is given once.
+    assert db.session.get(type(post), post.id).body == "Première version"
+    assert "Première version</textarea>" in client.get(next_url).get_data(as_text=True)
+
+
 def test_a_draft_is_not_given_to_someone_else(app, db, group):
     owner, other = make_user(), make_user()
     thread = start(owner, group)

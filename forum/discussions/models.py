@@ -171,5 +171,7 @@ class Draft(TimestampMixin, db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
     thread_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    # An edit of this post (else a reply to thread_id, or a new thread in group_id).
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
     title: Mapped[str | None] = mapped_column(String(150))
     body: Mapped[str] = mapped_column(Text)

@@ -494,14 +494,23 @@ def post_by_number(thread: Thread, number: int) -> Post | None:
 
 
 def save_draft(
-    user: User | None, *, body: str, title: str | None = None, thread=None, group=None
+    user: User | None,
+    *,
+    body: str,
+    title: str | None = None,
+    thread=None,
+    group=None,
+    post=None,
 ) -> Draft:
-    """Keep text whose sending failed (session ended); returns the draft with its token."""
+    """Keep text whose sending failed (session ended); returns the draft with its token.
+
+    It is for a reply to `thread`, a new thread in `group`, or an edit of `post`."""
     draft = Draft(
         token=secrets.token_urlsafe(24),
         user_id=user.id if user is not None and user.is_authenticated else None,
         thread_id=thread.id if thread is not None else None,
         group_id=group.id if group is not None else None,
+        post_id=post.id if post is not None else None,
         title=storable(title or "")[:TITLE_MAX] or None,
         body=storable(body)[:BODY_MAX],
     )

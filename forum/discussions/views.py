@@ -245,8 +245,20 @@ def create_post(thread_id: int):
 def edit(post_id: int):
     """Edit a post (its author, or the group's moderators)."""
     post = _post(post_id)
+    if request.method == "POST" and not current_user.is_authenticated:
+        return _login_keeping_draft(
+            url_for("discussions.edit", post_id=post.id),
+            body=request.form.get("body", ""),
+            post=post,
+        )
     require("post.edit", post)
     form = EditForm(obj=post) if request.method == "GET" else EditForm()
+    if request.method == "GET":
+        draft = services.take_draft(request.args.get("draft"), current_user)
+        if draft is not None and draft.post_id == post.id:
+            form.body.data = draft.body
+            services.discard_draft(draft)
+            db.session.commit()
     preview = None
     if request.method == "POST" and "preview" in request.form:
         form.validate()
