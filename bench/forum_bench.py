@@ -686,6 +686,7 @@ def measure_all(database: str, base: str, forum: Forum, args, notes: list[str]) 
         ("group", "group, first page", f"/groups/{group}/", {}),
         ("group-last", "group, last page", f"/groups/{group}/?page={forum.group_pages}", {}),
         ("search", "search", f"/search?q={SEARCH_QUERY}", {}),
+        ("search-group", "search in a group", f"/search?q={SEARCH_QUERY}&group={group}", {}),
         ("thread-feed", "thread feed", f"/threads/{thread}/feed.atom", {}),
         ("group-feed", "group feed", f"/groups/{group}/feed.atom", {}),
     ]
@@ -763,7 +764,7 @@ def parse_args(argv=None):
     p.add_argument(
         "--pages",
         help="only these, comma-separated: hello, thread, thread-member, group, group-last, "
-        "search, thread-feed, group-feed (default: all)",
+        "search, search-group, thread-feed, group-feed (default: all)",
     )
     p.add_argument(
         "--existing",

@@ -28,13 +28,35 @@ def test_the_browser_language_is_followed(client):
 
 
 def test_a_visitor_switches_language(client):
-    # Visitors' pages carry no CSRF token (no cookie): a visitor's switch needs none.
-    response = client.post("/locale", data={"locale": "en", "next": "/auth/login"})
+    # Visitors' pages carry no CSRF token (no cookie): the form's origin is checked instead.
+    ours = {"Origin": "http://localhost"}
+    response = client.post("/locale", data={"locale": "en", "next": "/auth/login"}, headers=ours)
     assert response.headers["Location"] == "/auth/login"
     assert "Sign in" in client.get("/auth/login").get_data(as_text=True)
     # Only same-site paths are followed.
-    response = client.post("/locale", data={"locale": "fr", "next": "//evil.example"})
+    response = client.post("/locale", data={"locale": "fr", "next": "//evil.example"}, headers=ours)
     assert response.headers["Location"] == "/"
+    assert "Se connecter" in client.get("/auth/login").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},  # neither Origin nor Referer: refused
+        {"Origin": "https://evil.example"},
+        {"Origin": "http://localhost.evil.example"},
+        {"Origin": "null", "Referer": "https://evil.example/page"},
+        {"Referer": "https://evil.example/?http://localhost/"},
+    ],
+)
+def test_another_site_cannot_switch_a_visitors_language(client, headers):
+    client.post("/locale", data={"locale": "en", "next": "/"}, headers=headers)
+    assert "Se connecter" in client.get("/auth/login").get_data(as_text=True)
+
+
+def test_a_visitor_without_origin_header_is_checked_by_referer(client):
+    client.post("/locale", data={"locale": "en"}, headers={"Referer": "http://localhost/groups/x/"})
+    assert "Sign in" in client.get("/auth/login").get_data(as_text=True)
 
 
 def test_the_account_language_wins_over_the_browser(client, db):

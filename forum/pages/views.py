@@ -14,7 +14,7 @@ from forum.extensions import db
 from forum.forms import ActionForm
 from forum.groups import services as groups
 from forum.pages import bp
-from forum.urls import safe_next
+from forum.urls import is_same_origin, safe_next
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +49,13 @@ def set_locale():
 
     form = ActionForm()
     choice = request.form.get("locale", "")
-    # A visitor's choice only sets their own cookie: no token needed (pages carry none for them).
-    visitor = not current_user.is_authenticated
-    if (visitor or form.validate_on_submit()) and choice in current_app.config["LANGUAGES"]:
+    # Visitors' pages carry no token (a token needs a session cookie, and visitors' pages set
+    # none): their form is checked by its origin instead.
+    if current_user.is_authenticated:
+        allowed = form.validate_on_submit()
+    else:
+        allowed = is_same_origin(request)
+    if allowed and choice in current_app.config["LANGUAGES"]:
         session["locale"] = choice
         if current_user.is_authenticated:
             accounts.set_locale(current_user, choice)

@@ -150,3 +150,17 @@ def test_script_in_a_display_name_stays_inert(new_context, live_server, bypass_c
         assert page.evaluate("window.__dialogs") == 0, path
     assert dialogs == []
     assert image_requests == []
+
+
+def test_a_visitor_switches_to_english_and_back(page: Page, live_server):
+    """The visitor's language form carries no token: Chromium's Origin header lets it in."""
+    page.goto("/auth/login")
+    footer = page.get_by_role("contentinfo")
+    footer.get_by_label("Langue").select_option("en")
+    footer.get_by_role("button", name="Changer").click()
+    expect(page).to_have_url(live_server.url + "/auth/login")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    footer.get_by_label("Language").select_option("fr")
+    footer.get_by_role("button", name="Change").click()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
