@@ -9,10 +9,12 @@ replies (weighs least: a reply is found by "travaux logement" in a thread titled
 
 - SQLite: an FTS5 table whose rowid is the post id; columns title, body and context hold
   the Snowball stems separated by spaces (the `ascii` tokenizer splits on spaces and keeps
-  every other character), thread_id and group_id are stored, not searched.
+  every other character); scope holds the token "g<group id>", so that a search in a group
+  is filtered inside the index; thread_id and group_id are stored, not searched.
 - PostgreSQL: post_id, thread_id, group_id and a `tsvector` document built with the
-  `french` configuration (weights A title, B body, D context), under a GIN index. The
-  foreign key lets `TRUNCATE posts CASCADE` and deleting a post clear the row.
+  `french` configuration (weights A title, B body, D context), under a GIN index, and a
+  (group_id, post_id) index for a search in a group. The foreign key lets
+  `TRUNCATE posts CASCADE` and deleting a post clear the row.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ SEARCH_TABLE = "search_index"
 
 SQLITE_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_index USING fts5("
-    "title, body, context, thread_id UNINDEXED, group_id UNINDEXED, tokenize = 'ascii')",
+    "title, body, context, scope, thread_id UNINDEXED, group_id UNINDEXED, tokenize = 'ascii')",
 )
 POSTGRESQL_DDL = (
     "CREATE TABLE IF NOT EXISTS search_index ("
@@ -37,6 +39,7 @@ POSTGRESQL_DDL = (
     "CONSTRAINT fk_search_index_post_id_posts FOREIGN KEY (post_id) "
     "REFERENCES posts (id) ON DELETE CASCADE)",
     "CREATE INDEX IF NOT EXISTS ix_search_index_document ON search_index USING gin (document)",
+    "CREATE INDEX IF NOT EXISTS ix_search_index_group ON search_index (group_id, post_id)",
 )
 DROP_DDL = "DROP TABLE IF EXISTS search_index"
 

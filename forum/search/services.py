@@ -32,8 +32,9 @@ log = logging.getLogger(__name__)
 QUERY_MAX = 200  # characters
 PER_PAGE = 20
 # Relative weights of the opening post's title, the body and a reply's title: PostgreSQL's
-# ts_rank defaults for the weights A, B and D, given to bm25 as column weights on SQLite.
-WEIGHTS = (1.0, 0.4, 0.1)
+# ts_rank defaults for the weights A, B and D, given to bm25 as column weights on SQLite
+# (the fourth, SQLite's scope column, only filters: it weighs nothing).
+WEIGHTS = (1.0, 0.4, 0.1, 0.0)
 BATCH = 500
 
 Executor = Session | scoped_session | Connection
@@ -81,13 +82,19 @@ def _rows(document: _Document, dialect: str) -> dict[str, Any]:
         "title": title if document.opening else "",
         "context": "" if document.opening else title,
         "body": " ".join(analyse(post_text(document.body_html))),
+        "scope": _scope(document.group_id),
     }
+
+
+def _scope(group_id: int) -> str:
+    """SQLite's token for a group: words are searched in the other columns only."""
+    return f"g{group_id}"
 
 
 _SQLITE_DELETE = text("DELETE FROM search_index WHERE rowid = :post_id")
 _SQLITE_INSERT = text(
-    "INSERT INTO search_index (rowid, title, body, context, thread_id, group_id) "
-    "VALUES (:post_id, :title, :body, :context, :thread_id, :group_id)"
+    "INSERT INTO search_index (rowid, title, body, context, scope, thread_id, group_id) "
+    "VALUES (:post_id, :title, :body, :context, :scope, :thread_id, :group_id)"
 )
 # PostgreSQL stems the words itself with the `french` configuration. The "le" before the
 # body is a stop word: it keeps one position free after the title, so that a quoted phrase
@@ -269,14 +276,18 @@ def parse_query(raw: str) -> Query:
     return Query(tuple(unique))
 
 
-def _fts5_match(query: Query) -> str:
-    """An FTS5 expression with every term quoted: the user's text is never FTS5 syntax."""
+def _fts5_match(query: Query, group: Group | None = None) -> str:
+    """An FTS5 expression with every term quoted: the user's text is never FTS5 syntax. The
+    terms are looked for in the text columns; a group is a token of the scope column."""
 
     def quoted(term: tuple[str, ...]) -> str:
         phrase = " ".join(analysis.stem(w) for w in term)
         return '"' + phrase.replace('"', '""') + '"'
 
-    return " AND ".join(quoted(term) for term in query.terms)
+    expression = "{title body context} : (" + " AND ".join(quoted(t) for t in query.terms) + ")"
+    if group is not None:
+        expression += f' AND scope : "{_scope(group.id)}"'
+    return expression
 
 
 def _tsquery(query: Query):
@@ -335,7 +346,7 @@ def search(
     if db.session.get_bind().dialect.name == "sqlite":
         index, post_id = sqlite_index, sqlite_index.c.rowid
         fts = literal_column("search_index")
-        matches = fts.op("MATCH")(bindparam("match", _fts5_match(parsed)))
+        matches = fts.op("MATCH")(bindparam("match", _fts5_match(parsed, group)))
 
         def scored(candidates):
             # bm25 is an FTS5 function: computed inside the window, on the index's rows.
@@ -355,8 +366,8 @@ def search(
             return func.ts_rank(window_rows.c.document, tsquery)
 
     where = [matches]
-    if group is not None:
-        where.append(index.c.group_id == group.id)  # the index's copy: filters early
+    if group is not None and index is postgresql_index:
+        where.append(index.c.group_id == group.id)  # (SQLite: in the MATCH expression)
 
     def newest(limit: int):
         """The newest matching index rows: the end of the index, read backwards."""
