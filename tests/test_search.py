@@ -206,7 +206,7 @@ def test_the_group_filter_is_not_a_word_to_search(db, people):
     """SQLite keeps each post's group as a token of its own column: never found as a word."""
     author, _, north, _ = people
     discussions.create_thread(author, north, title="Soupe", body="Soupe populaire.")
-    for query in (f"g{north.id}", f"scope g{north.id}", f'"g{north.id}"'):
+    for query in (f"§{north.id}", f"scope §{north.id}", f'"§{north.id}"', f"scope:§{north.id}"):
         assert search.search(query).total == 0, query
         assert search.search(query, group=north).total == 0, query
     assert search.search("soupe", group=north).total == 1

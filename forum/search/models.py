@@ -9,7 +9,7 @@ replies (weighs least: a reply is found by "travaux logement" in a thread titled
 
 - SQLite: an FTS5 table whose rowid is the post id; columns title, body and context hold
   the Snowball stems separated by spaces (the `ascii` tokenizer splits on spaces and keeps
-  every other character); scope holds the token "g<group id>", so that a search in a group
+  every other character); scope holds the token "§<group id>", so that a search in a group
   is filtered inside the index; thread_id and group_id are stored, not searched.
 - PostgreSQL: post_id, thread_id, group_id and a `tsvector` document built with the
   `french` configuration (weights A title, B body, D context), under a GIN index, and a

@@ -6,7 +6,7 @@ Create Date: 2026-11-22 09:20:00
 
 A search in one group kept the newest matches of the group by reading each match's group
 from the table. In a small group, a common word made that a read of most of the index.
-SQLite: the FTS5 table gets a `scope` column holding the token "g<group id>", searched
+SQLite: the FTS5 table gets a `scope` column holding the token "§<group id>", searched
 with the words; the table is made again and filled (the analyser is Python's). PostgreSQL:
 an index on (group_id, post_id) walks a group's rows newest first.
 """
