@@ -1,7 +1,7 @@
 """Text analysis for search: the same words, stop words and stems on SQLite and PostgreSQL.
 
 Python cuts the text into words for both engines: a word is a run of letters and ASCII
-digits in NFC-normalised, lower-cased text. PostgreSQL receives these words separated by
+digits in NFC-normalised, lower-cased text, without accents. PostgreSQL receives these words separated by
 spaces and stems them with its `french` configuration (Snowball French and the stop words
 of french.stop); SQLite receives the stems computed here with the same Snowball French
 algorithm (the `snowballstemmer` package) and the same stop-word list. Letting Python cut
@@ -13,6 +13,10 @@ the same words at the same positions.
 Words holding a digit ("2024", "1er", "covid19") are kept whole and never stemmed, as
 PostgreSQL's `simple` dictionary does for its number tokens. Stop words are dropped before
 indexing on both engines, so a quoted phrase skips them the same way everywhere.
+
+Accents do not count: a word loses them before it is stemmed or sent ("hébergement" and
+"hebergement" are one word, "cœur" and "coeur" too), as people type on phones. PostgreSQL
+then stems the folded words with the same `french` configuration, with no `unaccent`.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ _RUN = re.compile(r"[^\W_]+")
 class Token:
     start: int  # offsets in the NFC-normalised text
     end: int
-    word: str  # lower-cased, as it is indexed
+    word: str  # lower-cased and without accents, as it is indexed
 
 
 def normalize(text: str) -> str:
@@ -48,10 +52,38 @@ def normalize(text: str) -> str:
 
 @cache
 def stop_words() -> frozenset[str]:
+    """PostgreSQL's French stop words, and the same without their accents: a word folded
+    into a stop word is dropped here, so PostgreSQL never receives one it would drop."""
     text = resources.files("forum.search").joinpath("french.stop").read_text("utf-8")
-    return frozenset(
+    listed = {
         line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
-    )
+    }
+    return frozenset(listed | {fold(word) for word in listed})
+
+
+# The French ligatures, typed "oe" and "ae" on most keyboards.
+_LIGATURES = {"œ": "oe", "æ": "ae"}
+
+
+@lru_cache(maxsize=1024)
+def _fold_char(char: str) -> str:
+    if char in _LIGATURES:
+        return _LIGATURES[char]
+    base, *marks = unicodedata.normalize("NFD", char)
+    if base.isascii() and base.isalpha() and marks:
+        if all(unicodedata.category(mark) == "Mn" for mark in marks):
+            return base
+    return char
+
+
+@lru_cache(maxsize=65536)
+def fold(word: str) -> str:
+    """A lower-case word without its accents: "hébergement" -> "hebergement", "cœur" ->
+    "coeur". Only a letter that is an ASCII letter with accents loses them (and the two
+    ligatures); every other letter stays, so PostgreSQL still reads one token per word."""
+    if word.isascii():
+        return word
+    return "".join(_fold_char(char) for char in word)
 
 
 @cache
@@ -83,11 +115,12 @@ def _pieces(run: str, start: int) -> Iterator[tuple[int, int]]:
 
 
 def _lower(word: str) -> str:
+    """The word as it is indexed: lower-cased, without accents."""
     lowered = word.lower()
     if lowered.isalpha() or lowered.isascii():
-        return lowered
+        return fold(lowered)
     # Lower-casing may add a combining mark ("İ" -> "i̇"); keep letters and digits only.
-    return normalize("".join(c for c in lowered if _is_word_char(c)))
+    return fold(normalize("".join(c for c in lowered if _is_word_char(c))))
 
 
 def tokens(text: str) -> Iterator[Token]:

@@ -1,4 +1,4 @@
-"""Search in a group inside the index: a scope column on SQLite, an index on PostgreSQL
+"""Search in a group inside the index, and without accents; the index is filled again
 
 Revision ID: 0006_search_scope
 Revises: 0005_edit_drafts
@@ -9,6 +9,10 @@ from the table. In a small group, a common word made that a read of most of the 
 SQLite: the FTS5 table gets a `scope` column holding the token "§<group id>", searched
 with the words; the table is made again and filled (the analyser is Python's). PostgreSQL:
 an index on (group_id, post_id) walks a group's rows newest first.
+
+The analyser also drops accents before stemming now ("hébergement" is indexed as
+"hebergement", "cœur" as "coeur"): the stored words change on both engines, so every post
+is indexed again, on PostgreSQL too.
 """
 import logging
 
@@ -39,11 +43,11 @@ def upgrade():
     if bind.dialect.name == "sqlite":
         op.execute("DROP TABLE IF EXISTS search_index")
         op.execute(SQLITE_NEW)
-        from forum.search.services import rebuild_index
-
-        rebuild_index(bind)
     else:
         op.execute(POSTGRESQL_INDEX)
+    from forum.search.services import rebuild_index
+
+    rebuild_index(bind)
 
 
 def downgrade():
@@ -56,4 +60,5 @@ def downgrade():
             "search index emptied: run `flask search reindex` with the code of that revision"
         )
     else:
+        # The folded words stay until `flask search reindex` with that revision's code.
         op.execute("DROP INDEX IF EXISTS ix_search_index_group")
