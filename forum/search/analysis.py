@@ -1,14 +1,14 @@
 """Text analysis for search: the same words, stop words and stems on SQLite and PostgreSQL.
 
 Python cuts the text into words for both engines: a word is a run of letters and ASCII
-digits in NFC-normalised, lower-cased text, without accents. PostgreSQL receives these words separated by
-spaces and stems them with its `french` configuration (Snowball French and the stop words
-of french.stop); SQLite receives the stems computed here with the same Snowball French
-algorithm (the `snowballstemmer` package) and the same stop-word list. Letting Python cut
-the words matters: PostgreSQL's own parser reads "covid-19" as "covid" and "-19", a host
-name in "fin.Début" and e-mail addresses as one lexeme; fed clean words, it reads exactly
-one token per word (checked over every lower-case letter of Unicode), so both engines see
-the same words at the same positions.
+digits in NFC-normalised, lower-cased text, without accents. PostgreSQL receives these
+words separated by spaces and stems them with its `french` configuration (Snowball French
+and the stop words of french.stop); SQLite receives the stems computed here with the same
+Snowball French algorithm (the `snowballstemmer` package) and the same stop-word list.
+Letting Python cut the words matters: PostgreSQL's own parser reads "covid-19" as "covid"
+and "-19", a host name in "fin.Début" and e-mail addresses as one lexeme; fed clean words,
+it reads exactly one token per word (checked over every lower-case letter of Unicode), so
+both engines see the same words at the same positions.
 
 Words holding a digit ("2024", "1er", "covid19") are kept whole and never stemmed, as
 PostgreSQL's `simple` dictionary does for its number tokens. Stop words are dropped before
@@ -70,10 +70,8 @@ def _fold_char(char: str) -> str:
     if char in _LIGATURES:
         return _LIGATURES[char]
     base, *marks = unicodedata.normalize("NFD", char)
-    if base.isascii() and base.isalpha() and marks:
-        if all(unicodedata.category(mark) == "Mn" for mark in marks):
-            return base
-    return char
+    accents = bool(marks) and all(unicodedata.category(mark) == "Mn" for mark in marks)
+    return base if accents and base.isascii() and base.isalpha() else char
 
 
 @lru_cache(maxsize=65536)
