@@ -24,13 +24,19 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
 def is_same_origin(request: Request) -> bool:
     """The form was posted from one of this site's pages: its Origin header (or, when the
-    browser sends none, its Referer) is this site. Browsers set Origin on cross-site posts
-    and a page cannot forge it: a CSRF check for forms that carry no token."""
-    expected = request.host_url.rstrip("/")
+    browser sends none, its Referer) is this site, as the request reached it or as BASE_URL
+    names it (behind a proxy that PROXY_FIX does not trust, the two differ). Browsers set
+    Origin on cross-site posts and a page cannot forge it: a CSRF check for forms that carry
+    no token."""
+    ours = {_origin(request.host_url), _origin(current_app.config["BASE_URL"])} - {""}
     origin = request.headers.get("Origin")
     if origin and origin != "null":
-        return origin == expected
-    referer = urlsplit(request.headers.get("Referer", ""))
-    return bool(referer.netloc) and f"{referer.scheme}://{referer.netloc}" == expected
+        return origin in ours
+    return _origin(request.headers.get("Referer", "")) in ours

@@ -54,6 +54,14 @@ def test_another_site_cannot_switch_a_visitors_language(client, headers):
     assert "Se connecter" in client.get("/auth/login").get_data(as_text=True)
 
 
+def test_behind_a_proxy_the_public_address_is_ours_too(make_app):
+    """Behind a proxy PROXY_FIX does not trust, the request arrives as http://localhost
+    while the browser is on the public address: BASE_URL names it."""
+    client = make_app(BASE_URL="https://toits.example.org").test_client()
+    client.post("/locale", data={"locale": "en"}, headers={"Origin": "https://toits.example.org"})
+    assert "Sign in" in client.get("/auth/login").get_data(as_text=True)
+
+
 def test_a_visitor_without_origin_header_is_checked_by_referer(client):
     client.post("/locale", data={"locale": "en"}, headers={"Referer": "http://localhost/groups/x/"})
     assert "Sign in" in client.get("/auth/login").get_data(as_text=True)
