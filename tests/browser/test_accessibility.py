@@ -15,6 +15,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import ConsoleMessage, Page, Response, expect
 
+from forum.accounts.models import User
+from forum.discussions import services as discussions
+from forum.extensions import db
+from forum.groups.models import Group
 from tests.browser.helpers import fill_register_form, sign_in
 
 SHOTS = Path("/tmp/shots")
@@ -110,6 +114,68 @@ def not_found(page: Page, live_server) -> Response | None:
     return response
 
 
+BODIES = [
+    "Le **diagnostic social** avance : six ménages reçus.\n\n> Il faut relancer la mairie.",
+    "Points pour jeudi :\n\n- le terrain\n- la scolarisation\n- `dossier 12`",
+    "Compte rendu sur https://example.org/compte-rendu et [la lettre](https://example.org/l).",
+]
+
+
+def _seed_thread(live_server, posts: int = 25) -> tuple[str, int, str]:
+    """A member, and a thread of `posts` posts (two pages) in their group; one post edited."""
+    email, slug = _seed_member(live_server)
+    with live_server.seed():
+        author = db.session.scalar(db.select(User).where(User.email == email))
+        group = db.session.scalar(db.select(Group).where(Group.slug == slug))
+        thread = discussions.create_thread(
+            author, group, title="Un logement pour cet hiver", body=BODIES[0]
+        )
+        replies = [
+            discussions.reply(author, thread, body=BODIES[n % len(BODIES)]) for n in range(1, posts)
+        ]
+        discussions.edit_post(author, replies[0], body=BODIES[1] + "\n\nCorrigé.")
+        return email, thread.id, slug
+
+
+def thread(page: Page, live_server) -> Response | None:
+    _email, thread_id, _slug = _seed_thread(live_server)
+    response = page.goto(f"/threads/{thread_id}")
+    expect(page.get_by_role("navigation", name="Pages du fil")).to_be_visible()
+    return response
+
+
+def thread_as_member(page: Page, live_server) -> Response | None:
+    email, thread_id, _slug = _seed_thread(live_server)
+    sign_in(page, email)
+    response = page.goto(f"/threads/{thread_id}?page=2")
+    expect(page.get_by_role("link", name="Citer").first).to_be_visible()
+    expect(page.get_by_label("Votre réponse")).to_be_visible()
+    return response
+
+
+def new_thread_with_errors(page: Page, live_server) -> Response | None:
+    email, slug = _seed_member(live_server)
+    sign_in(page, email)
+    page.goto(f"/groups/{slug}/threads/new")
+    with page.expect_navigation() as navigation:
+        page.get_by_role("main").get_by_role("button", name="Publier", exact=True).click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    return navigation.value
+
+
+def search_results(page: Page, live_server) -> Response | None:
+    _seed_thread(live_server)
+    response = page.goto("/search?q=mairie")
+    expect(page.locator("mark").first).to_be_visible()
+    return response
+
+
+def notifications(page: Page, live_server) -> Response | None:
+    email, _thread_id, _slug = _seed_thread(live_server, posts=2)
+    sign_in(page, email)
+    return page.goto("/notifications")
+
+
 PAGES: dict[str, Callable[[Page, object], Response | None]] = {
     "home": home,
     "login": login,
@@ -119,6 +185,11 @@ PAGES: dict[str, Callable[[Page, object], Response | None]] = {
     "group-as-member": group_as_member,
     "account": account,
     "404": not_found,
+    "thread": thread,
+    "thread-as-member": thread_as_member,
+    "new-thread-with-errors": new_thread_with_errors,
+    "search": search_results,
+    "notifications": notifications,
 }
 SCREENSHOTS = {"home": "home.png", "register-with-errors": "register-errors.png"}
 
