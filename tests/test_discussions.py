@@ -287,6 +287,23 @@ def test_an_edit_survives_an_expired_session(app, db, group):
     assert "Première version</textarea>" in client.get(next_url).get_data(as_text=True)
 
 
+def test_a_draft_is_given_once_and_only_where_it_was_written(db, group):
+    user = make_user()
+    thread = start(user, group)
+    post = services.post_by_number(thread, 1)
+    reply = services.save_draft(user, body="Réponse", thread=thread)
+    edit = services.save_draft(user, body="Correction", post=post)
+    db.session.commit()
+    # A reply's draft is not an edit's, nor a new thread's, and the other way round.
+    assert services.claim_draft(reply.token, user, post=post) is None
+    assert services.claim_draft(reply.token, user, group=group) is None
+    assert services.claim_draft(edit.token, user, thread=thread) is None
+    assert services.claim_draft(edit.token, user, post=post).body == "Correction"
+    db.session.commit()
+    assert services.claim_draft(edit.token, user, post=post) is None  # given once
+    assert services.claim_draft(reply.token, user, thread=thread).body == "Réponse"
+
+
 def test_a_draft_is_not_given_to_someone_else(app, db, group):
     owner, other = make_user(), make_user()
     thread = start(owner, group)

@@ -519,8 +519,13 @@ def save_draft(
     return draft
 
 
-def take_draft(token: str | None, user: User) -> Draft | None:
-    """The draft for this token if it is the user's (or nobody's yet) and still fresh."""
+def claim_draft(
+    token: str | None, user: User, *, thread=None, group=None, post=None
+) -> Draft | None:
+    """The draft of this token, given once: when it is still fresh, the user's (or nobody's
+    yet, saved as the session ended) and for this place (a reply to `thread`, a new thread in
+    `group` or an edit of `post`, as save_draft() took them). It leaves the store; the
+    caller's commit makes that final."""
     if not token:
         return None
     draft = db.session.scalar(select(Draft).where(Draft.token == token))
@@ -528,12 +533,11 @@ def take_draft(token: str | None, user: User) -> Draft | None:
         return None
     if draft.user_id not in (None, user.id):
         return None
+    place = (draft.thread_id, draft.group_id, draft.post_id)
+    if place != tuple(o.id if o is not None else None for o in (thread, group, post)):
+        return None
+    db.session.delete(draft)
     return draft
-
-
-def discard_draft(draft: Draft | None) -> None:
-    if draft is not None:
-        db.session.delete(draft)
 
 
 def purge_drafts() -> int:

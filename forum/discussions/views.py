@@ -112,10 +112,9 @@ def _render_thread(
     if form is None:
         form = ReplyForm(formdata=None) if user is not None else None  # no CSRF cookie
         if user is not None:
-            draft = services.take_draft(request.args.get("draft"), user)
-            if draft is not None and draft.thread_id == thread.id:
+            draft = services.claim_draft(request.args.get("draft"), user, thread=thread)
+            if draft is not None:
                 form.body.data = draft.body
-                services.discard_draft(draft)
             quoted = request.args.get("quote", type=int)
             if quoted:
                 post = db.session.get(Post, quoted)
@@ -185,10 +184,9 @@ def new_thread(slug: str):
     require("thread.create", group)
     form = ThreadForm()
     if request.method == "GET":
-        draft = services.take_draft(request.args.get("draft"), current_user)
-        if draft is not None and draft.group_id == group.id:
+        draft = services.claim_draft(request.args.get("draft"), current_user, group=group)
+        if draft is not None:
             form.title.data, form.body.data = draft.title, draft.body
-            services.discard_draft(draft)
             db.session.commit()
     preview = None
     if request.method == "POST" and "preview" in request.form:
@@ -254,10 +252,9 @@ def edit(post_id: int):
     require("post.edit", post)
     form = EditForm(obj=post) if request.method == "GET" else EditForm()
     if request.method == "GET":
-        draft = services.take_draft(request.args.get("draft"), current_user)
-        if draft is not None and draft.post_id == post.id:
+        draft = services.claim_draft(request.args.get("draft"), current_user, post=post)
+        if draft is not None:
             form.body.data = draft.body
-            services.discard_draft(draft)
             db.session.commit()
     preview = None
     if request.method == "POST" and "preview" in request.form:

@@ -66,11 +66,6 @@ def _dialect(executor: Executor) -> str:
     return bind.dialect.name
 
 
-def post_text(body_html: str) -> str:
-    """A post's text as a reader sees it."""
-    return plain_text(body_html)
-
-
 def _rows(document: _Document, dialect: str) -> dict[str, Any]:
     """The row to store: stems for SQLite, words for PostgreSQL to stem itself."""
     analyse = analysis.stems if dialect == "sqlite" else analysis.words
@@ -81,7 +76,7 @@ def _rows(document: _Document, dialect: str) -> dict[str, Any]:
         "group_id": document.group_id,
         "title": title if document.opening else "",
         "context": "" if document.opening else title,
-        "body": " ".join(analyse(post_text(document.body_html))),
+        "body": " ".join(analyse(plain_text(document.body_html))),
         "scope": _scope(document.group_id),
     }
 
@@ -419,7 +414,7 @@ def search(
                     thread=post.thread,
                     group=post.thread.group,
                     title=analysis.highlight(post.thread.title, wanted),
-                    extract=analysis.extract(post_text(post.body_html), wanted),
+                    extract=analysis.extract(plain_text(post.body_html), wanted),
                     rank=float(rank_found),
                 )
             )
