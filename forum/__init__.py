@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_handlers(app)
     _register_templating(app)
+    _register_listeners()
     _register_cli(app)
     return app
 
@@ -101,6 +102,15 @@ def _register_templating(app: Flask) -> None:
     from forum.templating import register_templating
 
     register_templating(app)
+
+
+def _register_listeners() -> None:
+    """Connect each feature's listeners to the events of the others (forum/events.py)."""
+    from forum.notifications import listeners as notification_listeners
+    from forum.search import listeners as search_listeners
+
+    search_listeners.connect()
+    notification_listeners.connect()
 
 
 def _register_cli(app: Flask) -> None:

@@ -11,6 +11,7 @@ from forum.accounts.models import User
 from forum.db import TimestampMixin, utcnow
 from forum.extensions import db
 from forum.groups.models import Group
+from forum.pagination import page_count, page_of_number
 
 POSTS_PER_PAGE = 20
 THREADS_PER_PAGE = 30
@@ -68,7 +69,7 @@ class Thread(TimestampMixin, db.Model):
 
     @property
     def page_count(self) -> int:
-        return max((self.last_number - 1) // POSTS_PER_PAGE + 1, 1)
+        return page_count(self.last_number, POSTS_PER_PAGE)
 
     def __repr__(self) -> str:
         return f"<Thread {self.id}>"
@@ -106,7 +107,7 @@ class Post(TimestampMixin, db.Model):
 
     @property
     def page(self) -> int:
-        return (self.number - 1) // POSTS_PER_PAGE + 1
+        return page_of_number(self.number, POSTS_PER_PAGE)
 
     def __repr__(self) -> str:
         return f"<Post {self.id}>"

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import contains_eager, joinedload
 
+from forum import events
 from forum.accounts.models import User
 from forum.db import utcnow
 from forum.discussions.models import (
@@ -25,6 +26,7 @@ from forum.discussions.models import (
 from forum.extensions import db
 from forum.groups.models import Group
 from forum.markup import render_markdown
+from forum.pagination import PageOf, clamp_page, page_of_number
 from forum.permissions import can, is_moderator
 
 TITLE_MIN, TITLE_MAX = 3, 150
@@ -132,12 +134,8 @@ def _add_post(author: User, thread: Thread, body: str, now) -> Post:
 
 
 def _after_post(post: Post, *, new_thread: bool) -> None:
-    """What follows a new post: notifications and the search index."""
-    from forum.notifications.services import on_new_post
-    from forum.search.services import index_post
-
-    on_new_post(post, new_thread=new_thread, mentions=getattr(post, "mentions", set()))
-    index_post(post)
+    """Tell the listeners (notifications, the search index) of a new post."""
+    events.post_created.send(post, new_thread=new_thread, mentions=getattr(post, "mentions", set()))
 
 
 def edit_post(editor: User, post: Post, *, body: str) -> Post:
@@ -161,20 +159,14 @@ def edit_post(editor: User, post: Post, *, body: str) -> Post:
     post.edited_at = utcnow()
     post.edit_count += 1
     db.session.flush()
-    from forum.notifications.services import on_edited_post
-    from forum.search.services import index_post
-
-    on_edited_post(post, new_mentions=rendered.mentions - old_mentions)
-    index_post(post)
+    events.post_edited.send(post, new_mentions=rendered.mentions - old_mentions, editor=editor)
     return post
 
 
 def delete_post(actor: User, post: Post) -> None:
     """Soft-delete a post: its place stays, its text is gone from pages and search."""
-    from forum.search.services import remove_post
-
     post.deleted_at = utcnow()
-    remove_post(post)
+    events.post_removed.send(post, actor=actor, how="deleted")
 
 
 def revisions(post: Post) -> list[PostRevision]:
@@ -200,23 +192,19 @@ def quote_text(post: Post) -> str:
 
 def hide_post(moderator: User, post: Post, *, reason: str) -> None:
     """Hide a post; the reason shows in its place. Open flags on it are resolved."""
-    from forum.search.services import remove_post
-
     post.hidden_at = utcnow()
     post.hidden_reason = reason.strip()[:REASON_MAX]
     post.hidden_by_id = moderator.id
     _resolve_flags(moderator, post, "hidden")
-    remove_post(post)
+    events.post_removed.send(post, actor=moderator, how="hidden")
 
 
 def restore_post(moderator: User, post: Post) -> None:
     """Show a hidden post again."""
-    from forum.search.services import index_post
-
     post.hidden_at = None
     post.hidden_reason = None
     post.hidden_by_id = None
-    index_post(post)
+    events.post_restored.send(post, actor=moderator)
 
 
 def dismiss_flags(moderator: User, post: Post) -> None:
@@ -234,7 +222,9 @@ def _resolve_flags(moderator: User, post: Post, outcome: str) -> None:
 
 
 def set_locked(moderator: User, thread: Thread, locked: bool) -> None:
+    """Lock a thread (no new replies but the moderators') or unlock it."""
     thread.locked_at = utcnow() if locked else None
+    events.thread_changed.send(thread, actor=moderator, change="locked" if locked else "unlocked")
 
 
 def set_pinned(moderator: User, thread: Thread, pinned: bool) -> None:
@@ -242,23 +232,19 @@ def set_pinned(moderator: User, thread: Thread, pinned: bool) -> None:
 
 
 def set_thread_hidden(moderator: User, thread: Thread, hidden: bool, reason: str = "") -> None:
-    from forum.search.services import reindex_thread
-
     thread.hidden_at = utcnow() if hidden else None
     thread.hidden_reason = reason.strip()[:REASON_MAX] if hidden else None
-    reindex_thread(thread)
+    events.thread_changed.send(thread, actor=moderator, change="hidden" if hidden else "shown")
 
 
 def move_thread(moderator: User, thread: Thread, target: Group) -> None:
     """Move a thread to another group the moderator also moderates."""
-    from forum.search.services import reindex_thread
-
     if not is_moderator(moderator, target):
         raise PostingError(_l("You can only move a thread to a group you coordinate."))
     thread.group = target
     thread.group_id = target.id
     db.session.flush()
-    reindex_thread(thread)
+    events.thread_changed.send(thread, actor=moderator, change="moved")
 
 
 def flag_post(user: User, post: Post, *, reason: str) -> Flag:
@@ -300,15 +286,6 @@ class ThreadRow:
     unread: bool
 
 
-@dataclass
-class PageOf:
-    items: list
-    page: int
-    pages: int
-    total: int
-    capped: bool = False  # there are more than `total` (search counts so far, no further)
-
-
 def group_threads(
     group: Group, page: int, viewer: User | None, *, total: int | None = None
 ) -> PageOf:
@@ -323,8 +300,7 @@ def group_threads(
         visible.append(Thread.hidden_at.is_(None))
     if total is None:
         total = db.session.scalar(select(func.count()).select_from(Thread).where(*visible)) or 0
-    pages = max((total - 1) // THREADS_PER_PAGE + 1, 1)
-    page = min(max(page, 1), pages)
+    page, pages = clamp_page(page, total, THREADS_PER_PAGE)
     offset = (page - 1) * THREADS_PER_PAGE
     size = max(min(THREADS_PER_PAGE, total - offset), 0)
     threads: list[Thread] = []
@@ -374,8 +350,7 @@ THREAD_WITH_GROUP = (joinedload(Thread.group),)
 def thread_page(thread: Thread, page: int) -> PageOf:
     """One page of a thread's posts with their authors: one statement, by number range (no
     OFFSET), so the last page costs what the first does."""
-    pages = thread.page_count
-    page = min(max(page, 1), pages)
+    page, pages = clamp_page(page, thread.last_number, POSTS_PER_PAGE)
     first = (page - 1) * POSTS_PER_PAGE + 1
     posts = db.session.scalars(
         select(Post)
@@ -483,7 +458,7 @@ def first_unread_page(user: User, thread: Thread) -> tuple[int, int] | None:
     if seen == 0 or seen >= thread.last_number:
         return None
     number = seen + 1
-    return (number - 1) // POSTS_PER_PAGE + 1, number
+    return page_of_number(number, POSTS_PER_PAGE), number
 
 
 def post_by_number(thread: Thread, number: int) -> Post | None:
