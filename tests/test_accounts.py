@@ -204,7 +204,7 @@ def test_an_expired_csrf_token_keeps_what_was_typed(client, db):
             "password_confirm": NEW_PASSWORD,
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "Votre session a expiré" in page
     assert 'value="nadia@example.org"' in page and 'value="Nadia Belkacem"' in page

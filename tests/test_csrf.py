@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import unquote
+
+import pytest
 from sqlalchemy import func, select
 
 from forum.discussions import services as discussions
 from forum.models import (
-    Commune,
-    Flag,
-    Group,
-    Membership,
-    OutboxMail,
     Post,
-    PostRevision,
-    Thread,
-    User,
 )
 from tests.conftest import login_as
 from tests.factories import make_group, make_user
@@ -30,20 +26,13 @@ SAMPLE_VALUES = {
 
 
 def snapshot(db):
-    return tuple(
-        db.session.scalar(select(func.count()).select_from(model))
-        for model in (
-            User,
-            Commune,
-            Group,
-            Membership,
-            OutboxMail,
-            Thread,
-            Post,
-            PostRevision,
-            Flag,
-        )
-    )
+    """Every row of every table (the search index's too), to compare before and after."""
+    tables = {}
+    with db.engine.connect() as conn:
+        for table in db.metadata.sorted_tables:
+            rows = conn.execute(table.select()).all()
+            tables[table.name] = sorted(map(repr, rows))
+    return tables
 
 
 def post_urls(app):
@@ -52,42 +41,76 @@ def post_urls(app):
             yield rule.endpoint, rule.build({k: SAMPLE_VALUES[k] for k in rule.arguments})[1]
 
 
-def test_no_post_changes_anything_without_a_token(app, client, db):
+PAYLOAD = {
+    "email": "admin@example.org",  # so that role and suspension forms would hit someone
+    "display_name": "Nouveau",
+    "password": "une phrase assez longue",
+    "password_confirm": "une phrase assez longue",
+    "locale": "en",
+    "insee": "91534",
+    "name": "Saclay",
+    "department": "91",
+    "role": "coordinator",
+    "group": "ldh-clamart",
+    "action": "suspend",
+    "title": "Nouveau titre",
+    "body": "Un texte envoyé sans jeton",
+    "reason": "une raison",
+    "category": "spam",
+    "status": "yes",
+}
+FOREIGN = {"Origin": "https://evil.example", "Referer": "https://evil.example/page"}
+
+
+@pytest.mark.parametrize("signed_in", [True, False], ids=["signed-in", "anonymous"])
+@pytest.mark.parametrize("headers", [{}, FOREIGN], ids=["no-token", "foreign-origin"])
+def test_no_post_changes_anything_without_a_token(app, client, db, signed_in, headers):
     admin = make_user("admin@example.org", admin=True)
     group = make_group("ldh-clamart")
     thread = discussions.create_thread(admin, group, title="Un fil", body="Le premier message")
     db.session.commit()
     assert thread.id == 1
-    login_as(client, admin)
+    if signed_in:
+        login_as(client, admin)
     before = snapshot(db)
-    payload = {
-        "email": "admin@example.org",  # so that role and suspension forms would hit someone
-        "display_name": "Nouveau",
-        "password": "une phrase assez longue",
-        "password_confirm": "une phrase assez longue",
-        "locale": "en",
-        "insee": "91534",
-        "name": "Saclay",
-        "department": "91",
-        "role": "coordinator",
-        "group": "ldh-clamart",
-        "action": "suspend",
-        "title": "Nouveau titre",
-        "body": "Un texte envoyé sans jeton",
-        "reason": "une raison",
-    }
     urls = list(post_urls(app))
-    assert len(urls) >= 10
+    assert len(urls) >= 20
     for endpoint, url in urls:
-        response = client.post(url, data=payload)
-        assert response.status_code in (200, 302, 400, 403), (endpoint, response.status_code)
+        response = client.post(url, data=PAYLOAD, headers=headers)
+        if endpoint == "notifications.unsubscribe":
+            assert response.status_code == 400  # its proof is the signed token ("x": none)
+        else:
+            assert response.status_code == 400, (endpoint, response.status_code)
         db.session.expire_all()
         assert snapshot(db) == before, endpoint
-    # Still signed in (logout refused), still an admin, still French, name unchanged.
-    assert client.get("/admin/").status_code == 200
-    db.session.refresh(admin)
-    assert admin.locale == "fr" and admin.display_name != "Nouveau" and not admin.is_deleted
-    assert admin.suspended_at is None
-    db.session.refresh(thread)
-    assert not thread.is_locked and not thread.is_pinned
-    assert db.session.get(Post, 1).body == "Le premier message"
+    if signed_in:
+        # Still signed in (logout refused), still an admin, still French, name unchanged.
+        assert client.get("/admin/").status_code == 200
+        db.session.refresh(admin)
+        assert admin.locale == "fr" and admin.display_name != "Nouveau" and not admin.is_deleted
+
+
+def test_a_reply_after_the_session_ended_is_kept_only_from_our_pages(app, client, db):
+    """The one post accepted without a token: a reply whose writer's session ended, from
+    one of our pages (Origin), kept as a draft for that browser only, nothing published."""
+    author = make_user()
+    group = make_group("ldh-clamart")
+    thread = discussions.create_thread(author, group, title="Un fil", body="Le premier message")
+    db.session.commit()
+    text = "Une longue réponse écrite pendant que la session expirait."
+    response = client.post(
+        f"/threads/{thread.id}/posts", data={"body": text}, headers={"Origin": "http://localhost"}
+    )
+    assert response.status_code == 302 and response.headers["Location"].startswith(
+        "/auth/login?next="
+    )
+    next_url = unquote(re.search(r"next=([^&]+)", response.headers["Location"]).group(1))
+    assert db.session.scalar(select(func.count(Post.id))) == 1  # nothing published
+
+    # Another browser, signed in as the same member, with the same link: nothing.
+    elsewhere = app.test_client()
+    login_as(elsewhere, author)
+    assert text not in elsewhere.get(next_url).get_data(as_text=True)
+    # The browser that wrote it gets it back after signing in.
+    login_as(client, author)
+    assert text in client.get(next_url).get_data(as_text=True)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from forum.groups.models import Group, Membership, Role
+from forum.groups.models import Commune, Group, Membership, Role
 from forum.permissions import can
+from forum.extensions import db as _db
 from tests.conftest import login_as, post_form
 from tests.factories import add_member, make_commune, make_group, make_user
 
@@ -55,9 +56,16 @@ def test_join_then_leave(client, db):
 def test_join_needs_sign_in(client, db):
     make_group("ldh-clamart")
     db.session.commit()
-    response = client.post("/groups/ldh-clamart/join")
+    # A form of the site posted after the session ended: sign in, then back to its page.
+    response = client.post(
+        "/groups/ldh-clamart/join", headers={"Referer": "http://localhost/groups/ldh-clamart/"}
+    )
     assert response.status_code == 302
-    assert response.headers["Location"].startswith("/auth/login?next=")
+    assert response.headers["Location"] == "/auth/login?next=/groups/ldh-clamart/"
+    # From another site, or from nowhere: refused.
+    foreign = client.post("/groups/ldh-clamart/join", headers={"Origin": "https://evil.example"})
+    assert foreign.status_code == client.post("/groups/ldh-clamart/join").status_code == 400
+    assert db.session.scalars(select(Membership)).all() == []
 
 
 def test_a_stale_token_on_join_changes_nothing_and_says_so(client, db):
@@ -66,8 +74,9 @@ def test_a_stale_token_on_join_changes_nothing_and_says_so(client, db):
     db.session.commit()
     login_as(client, user)
     response = client.post("/groups/ldh-clamart/join", data={"csrf_token": "stale"})
-    assert response.status_code == 302
-    assert "Votre session a expiré" in client.get("/groups/ldh-clamart/").get_data(as_text=True)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Votre session a expiré" in page and 'action="/groups/ldh-clamart/join"' in page
     assert db.session.scalars(select(Membership)).all() == []
 
 
@@ -144,9 +153,15 @@ def test_the_admin_area_answers_404_to_non_admins(app, two_groups, who, status):
         login_as(client, people[who])
     for url in ADMIN_URLS:
         assert client.get(url).status_code == status
-    # Posting to an admin action is refused the same way.
+    # Posting to an admin action without a token is refused before anything else, the same
+    # way for everyone (so it tells nothing about who is an admin); with one, by role.
     response = client.post("/admin/communes", data={"insee": "92002"})
-    assert response.status_code == {"admin": 400}.get(who, status)  # admin: form comes back
+    assert response.status_code == 400
+    if people[who] is not None:
+        response = post_form(client, "/admin/communes", {"insee": "92002"}, form_url="/")
+        assert response.status_code == {"admin": 400}.get(who, status)  # admin: form comes back
+    with app.app_context():
+        assert _db.session.scalar(select(Commune).where(Commune.insee == "92002")) is None
 
 
 def test_an_admin_creates_a_commune_a_group_and_grants_a_role(client, db):

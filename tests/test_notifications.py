@@ -26,6 +26,9 @@ from tests.services import SMTPSink
 
 PARIS = ZoneInfo("Europe/Paris")
 
+# A form of the site posted by a browser (its Origin header): a visitor is sent to sign in.
+SAME_SITE = {"Origin": "http://localhost"}
+
 
 @pytest.fixture
 def mail_app(make_app, smtp):
@@ -581,7 +584,7 @@ def test_following_and_unfollowing_a_thread(mail_app, client, group):
     _db.session.commit()
     url = f"/threads/{thread.id}/subscription"
 
-    visitor = client.post(url, data={"action": "subscribe"})
+    visitor = client.post(url, data={"action": "subscribe"}, headers=SAME_SITE)
     assert visitor.status_code == 302 and visitor.headers["Location"].startswith("/auth/login")
     assert "Follow" not in client.get(f"/threads/{thread.id}").get_data(as_text=True)
 
@@ -605,7 +608,10 @@ def test_following_and_unfollowing_a_thread(mail_app, client, group):
     assert subscription(bruno, thread).active is False
     bad = post_form(client, url, {"action": "shout"}, form_url=f"/threads/{thread.id}")
     assert bad.status_code == 400
-    assert client.post("/threads/999999/subscription").status_code == 404
+    missing = post_form(
+        client, "/threads/999999/subscription", {}, form_url=f"/threads/{thread.id}"
+    )
+    assert missing.status_code == 404
 
 
 def test_a_hidden_thread_cannot_be_followed(mail_app, client, group):
@@ -628,7 +634,7 @@ def test_following_and_unfollowing_a_group(mail_app, client, group):
     bruno = person("Bruno")
     _db.session.commit()
     url = "/groups/ldh-clamart/subscription"
-    assert client.post(url, data={"action": "subscribe"}).status_code == 302
+    assert client.post(url, data={"action": "subscribe"}, headers=SAME_SITE).status_code == 302
     assert "Follow the new threads" not in client.get("/groups/ldh-clamart/").get_data(as_text=True)
 
     login_as(client, bruno)
@@ -643,7 +649,8 @@ def test_following_and_unfollowing_a_group(mail_app, client, group):
     post_form(client, url, {"action": "unsubscribe"}, form_url="/groups/ldh-clamart/")
     _db.session.expire_all()
     assert _db.session.get(GroupSubscription, (bruno.id, group.id)) is None
-    assert client.post("/groups/nowhere/subscription").status_code == 404
+    missing = post_form(client, "/groups/nowhere/subscription", {}, form_url="/groups/ldh-clamart/")
+    assert missing.status_code == 404
 
 
 def test_the_notification_list_and_the_unread_count(mail_app, client, group):

@@ -25,7 +25,6 @@ from forum.accounts.forms import (
     RegisterForm,
     ResetForm,
 )
-from forum.errors import keeps_input
 from forum.extensions import db, limiter
 from forum.forms import ActionForm
 from forum.urls import safe_next
@@ -37,7 +36,6 @@ def _limit(key: str):
 
 @bp.route("/auth/register", methods=["GET", "POST"])
 @_limit("RATELIMIT_REGISTER")
-@keeps_input
 def register():
     """Sign up; the verification link goes out by e-mail."""
     if current_user.is_authenticated:
@@ -76,7 +74,6 @@ def verify(token: str):
 
 
 @bp.route("/auth/resend", methods=["POST"])
-@keeps_input
 @login_required
 @_limit("RATELIMIT_FORGOT")
 def resend_verification():
@@ -91,7 +88,6 @@ def resend_verification():
 
 @bp.route("/auth/login", methods=["GET", "POST"])
 @_limit("RATELIMIT_LOGIN")
-@keeps_input
 def login():
     """Sign in with e-mail and password."""
     next_url = safe_next(request.args.get("next"))
@@ -117,7 +113,6 @@ def login():
 
 
 @bp.route("/auth/logout", methods=["POST"])
-@keeps_input
 def logout():
     """Sign out (POST only, with a CSRF token)."""
     form = ActionForm()
@@ -130,7 +125,6 @@ def logout():
 
 @bp.route("/auth/forgot", methods=["GET", "POST"])
 @_limit("RATELIMIT_FORGOT")
-@keeps_input
 def forgot():
     """Ask for a reset link; the answer does not say whether the address has an account."""
     form = ForgotForm()
@@ -142,7 +136,6 @@ def forgot():
 
 
 @bp.route("/auth/reset/<token>", methods=["GET", "POST"])
-@keeps_input
 def reset(token: str):
     """Choose a new password from the mailed link."""
     try:
@@ -162,7 +155,6 @@ def reset(token: str):
 
 @bp.route("/account/", methods=["GET", "POST"])
 @login_required
-@keeps_input
 def settings():
     """The account page: display name, language and notification e-mails."""
     form = AccountForm(obj=current_user)
@@ -195,7 +187,6 @@ def export():
 
 @bp.route("/account/delete", methods=["POST"])
 @login_required
-@keeps_input
 def delete():
     """Delete the account after the password is confirmed."""
     form = DeleteAccountForm()

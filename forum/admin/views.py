@@ -10,7 +10,6 @@ from forum.accounts import services as accounts
 from forum.accounts.models import User
 from forum.admin import bp
 from forum.admin.forms import CommuneForm, GroupForm, RoleForm, SuspendForm
-from forum.errors import keeps_input
 from forum.extensions import db
 from forum.forms import choices
 from forum.groups import services as groups
@@ -64,7 +63,6 @@ def index():
 
 
 @bp.route("/communes", methods=["POST"])
-@keeps_input
 def create_commune():
     """Add a commune."""
     form = CommuneForm()
@@ -83,7 +81,6 @@ def create_commune():
 
 
 @bp.route("/groups", methods=["POST"])
-@keeps_input
 def create_group():
     """Add a local group."""
     form = GroupForm()
@@ -111,7 +108,6 @@ def create_group():
 
 
 @bp.route("/roles", methods=["POST"])
-@keeps_input
 def set_role():
     """Give or take back a member's role in a group."""
     form = RoleForm()
@@ -131,7 +127,6 @@ def set_role():
 
 
 @bp.route("/users/suspension", methods=["POST"])
-@keeps_input
 def suspension():
     """Suspend an account or lift its suspension."""
     form = SuspendForm()

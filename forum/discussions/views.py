@@ -13,7 +13,7 @@ from forum.db import utcnow
 from forum.discussions import bp, services
 from forum.discussions.forms import EditForm, MoveForm, ReasonForm, ReplyForm, ThreadForm
 from forum.discussions.models import Post, Thread
-from forum.errors import keeps_input
+from forum.errors import on_session_ended
 from forum.extensions import db, limiter
 from forum.forms import ActionForm, choices
 from forum.groups.models import Group
@@ -58,13 +58,62 @@ def _post(post_id: int) -> Post:
     return post
 
 
+DRAFT_COOKIE = "draft"
+
+
 def _login_keeping_draft(next_url: str, **draft):
-    """The session ended while writing: keep the text, sign in, then give it back."""
+    """The session ended while writing: keep the text, sign in, then give it back.
+
+    The draft's token goes in the sign-in link and in a cookie of this browser: only the
+    browser that wrote the text gets it back (a link seen elsewhere gives nothing)."""
     saved = services.save_draft(None, **draft)
     db.session.commit()
     flash(_("Your session has ended. Sign in again: what you wrote is kept."), "info")
     sep = "&" if "?" in next_url else "?"
-    return redirect(url_for("accounts.login", next=f"{next_url}{sep}draft={saved.token}"))
+    response = redirect(url_for("accounts.login", next=f"{next_url}{sep}draft={saved.token}"))
+    response.set_cookie(
+        DRAFT_COOKIE,
+        saved.token,
+        max_age=int(services.DRAFT_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
+
+
+def _claim_draft(user, **place):
+    """The draft named in the URL, when this browser wrote it (see _login_keeping_draft)."""
+    token = request.args.get("draft")
+    if not token or request.cookies.get(DRAFT_COOKIE) != token:
+        return None
+    return services.claim_draft(token, user, **place)
+
+
+def _keep_reply(thread_id: int):
+    thread = _thread(thread_id)
+    return _login_keeping_draft(
+        url_for("discussions.show_thread", thread_id=thread.id, page=thread.page_count),
+        body=request.form.get("body", ""),
+        thread=thread,
+    )
+
+
+def _keep_new_thread(slug: str):
+    group = _group(slug)
+    return _login_keeping_draft(
+        url_for("discussions.new_thread", slug=group.slug),
+        body=request.form.get("body", ""),
+        title=request.form.get("title", ""),
+        group=group,
+    )
+
+
+def _keep_edit(post_id: int):
+    post = _post(post_id)
+    return _login_keeping_draft(
+        url_for("discussions.edit", post_id=post.id), body=request.form.get("body", ""), post=post
+    )
 
 
 def _limit_links(form, text: str) -> bool:
@@ -112,7 +161,7 @@ def _render_thread(
     if form is None:
         form = ReplyForm(formdata=None) if user is not None else None  # no CSRF cookie
         if user is not None:
-            draft = services.claim_draft(request.args.get("draft"), user, thread=thread)
+            draft = _claim_draft(user, thread=thread)
             if draft is not None:
                 form.body.data = draft.body
             quoted = request.args.get("quote", type=int)
@@ -169,22 +218,17 @@ def history(post_id: int):
 
 
 @bp.route("/groups/<slug>/threads/new", methods=["GET", "POST"])
+@on_session_ended(_keep_new_thread)
 @posting_limit
-@keeps_input
 def new_thread(slug: str):
     """Start a thread in a group."""
     group = _group(slug)
     if request.method == "POST" and not current_user.is_authenticated:
-        return _login_keeping_draft(
-            url_for("discussions.new_thread", slug=group.slug),
-            body=request.form.get("body", ""),
-            title=request.form.get("title", ""),
-            group=group,
-        )
+        return _keep_new_thread(slug)
     require("thread.create", group)
     form = ThreadForm()
     if request.method == "GET":
-        draft = services.claim_draft(request.args.get("draft"), current_user, group=group)
+        draft = _claim_draft(current_user, group=group)
         if draft is not None:
             form.title.data, form.body.data = draft.title, draft.body
             db.session.commit()
@@ -210,17 +254,13 @@ def new_thread(slug: str):
 
 
 @bp.route("/threads/<int:thread_id>/posts", methods=["POST"])
+@on_session_ended(_keep_reply)
 @posting_limit
-@keeps_input
 def create_post(thread_id: int):
     """Reply to a thread; "Preview" shows the rendered text without posting."""
     thread = _thread(thread_id)
     if not current_user.is_authenticated:
-        return _login_keeping_draft(
-            url_for("discussions.show_thread", thread_id=thread.id, page=thread.page_count),
-            body=request.form.get("body", ""),
-            thread=thread,
-        )
+        return _keep_reply(thread_id)
     form = ReplyForm()
     last_page = thread.page_count
     if "preview" in request.form:
@@ -239,20 +279,16 @@ def create_post(thread_id: int):
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
-@keeps_input
+@on_session_ended(_keep_edit)
 def edit(post_id: int):
     """Edit a post (its author, or the group's moderators)."""
     post = _post(post_id)
     if request.method == "POST" and not current_user.is_authenticated:
-        return _login_keeping_draft(
-            url_for("discussions.edit", post_id=post.id),
-            body=request.form.get("body", ""),
-            post=post,
-        )
+        return _keep_edit(post_id)
     require("post.edit", post)
     form = EditForm(obj=post) if request.method == "GET" else EditForm()
     if request.method == "GET":
-        draft = services.claim_draft(request.args.get("draft"), current_user, post=post)
+        draft = _claim_draft(current_user, post=post)
         if draft is not None:
             form.body.data = draft.body
             db.session.commit()
@@ -270,7 +306,6 @@ def edit(post_id: int):
 
 
 @bp.route("/posts/<int:post_id>/delete", methods=["POST"])
-@keeps_input
 def delete(post_id: int):
     """Delete one's post (it stays in place as "deleted")."""
     post = _post(post_id)
@@ -285,7 +320,6 @@ def delete(post_id: int):
 
 
 @bp.route("/posts/<int:post_id>/flag", methods=["GET", "POST"])
-@keeps_input
 def flag(post_id: int):
     """Report a post to the group's moderators."""
     post = _post(post_id)
@@ -318,7 +352,6 @@ def flag_queue(slug: str):
 
 
 @bp.route("/posts/<int:post_id>/hide", methods=["POST"])
-@keeps_input
 def hide(post_id: int):
     """Hide a post, with a reason shown in its place."""
     post = _post(post_id)
@@ -335,7 +368,6 @@ def hide(post_id: int):
 
 
 @bp.route("/posts/<int:post_id>/restore", methods=["POST"])
-@keeps_input
 def restore(post_id: int):
     """Show a hidden post again."""
     post = _post(post_id)
@@ -348,7 +380,6 @@ def restore(post_id: int):
 
 
 @bp.route("/posts/<int:post_id>/dismiss-flags", methods=["POST"])
-@keeps_input
 def dismiss(post_id: int):
     """Close the reports on a post, leaving it visible."""
     post = _post(post_id)
@@ -369,7 +400,6 @@ THREAD_ACTIONS = {
 
 
 @bp.route("/threads/<int:thread_id>/<any(lock, unlock, pin, unpin):action>", methods=["POST"])
-@keeps_input
 def thread_action(thread_id: int, action: str):
     """Lock, unlock, pin or unpin a thread."""
     thread = _thread(thread_id)
@@ -383,7 +413,6 @@ def thread_action(thread_id: int, action: str):
 
 
 @bp.route("/threads/<int:thread_id>/move", methods=["GET", "POST"])
-@keeps_input
 def move(thread_id: int):
     """Move a thread to another group."""
     thread = _thread(thread_id)

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from forum.errors import keeps_input
 from forum.extensions import db
 from forum.forms import ActionForm
 from forum.groups import bp, services
@@ -49,7 +48,6 @@ def show_group(slug: str):
 
 
 @bp.route("/groups/<slug>/join", methods=["POST"])
-@keeps_input
 def join(slug: str):
     """Become a member of the group."""
     group = db.first_or_404(select(Group).where(Group.slug == slug))
@@ -64,7 +62,6 @@ def join(slug: str):
 
 
 @bp.route("/groups/<slug>/leave", methods=["POST"])
-@keeps_input
 def leave(slug: str):
     """Stop being a member of the group."""
     group = db.first_or_404(select(Group).where(Group.slug == slug))

@@ -9,7 +9,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from forum.discussions.models import Thread
-from forum.errors import keeps_input
 from forum.extensions import csrf, db
 from forum.forms import ActionForm
 from forum.groups.models import Group
@@ -31,7 +30,6 @@ def list_notifications():
 
 @bp.route("/notifications/read", methods=["POST"])
 @login_required
-@keeps_input
 def mark_read():
     """Mark all the member's notifications as read."""
     if ActionForm().validate_on_submit():
@@ -57,7 +55,6 @@ def open_notification(notification_id: int):
 
 
 @bp.route("/threads/<int:thread_id>/subscription", methods=["POST"])
-@keeps_input
 def thread_subscription(thread_id: int):
     """Follow a thread, or stop following it (`action` = subscribe or unsubscribe)."""
     thread = db.get_or_404(Thread, thread_id)
@@ -80,7 +77,6 @@ def thread_subscription(thread_id: int):
 
 
 @bp.route("/groups/<slug>/subscription", methods=["POST"])
-@keeps_input
 def group_subscription(slug: str):
     """Follow a group's new threads, or stop (`action` = subscribe or unsubscribe)."""
     group = db.first_or_404(select(Group).where(Group.slug == slug))
