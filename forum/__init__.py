@@ -70,6 +70,7 @@ def _register_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from forum.accounts import bp as accounts_bp
     from forum.admin import bp as admin_bp
+    from forum.audit import bp as audit_bp
     from forum.discussions import bp as discussions_bp
     from forum.groups import bp as groups_bp
     from forum.notifications import bp as notifications_bp
@@ -83,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(audit_bp)
 
 
 def _register_handlers(app: Flask) -> None:

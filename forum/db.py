@@ -52,3 +52,19 @@ class Base(DeclarativeBase):
 
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def insert_ignoring_duplicate(model, **values) -> int:
+    """INSERT … ON CONFLICT DO NOTHING: a double click or a concurrent request is no error.
+    Returns how many rows were inserted (0 or 1)."""
+    from forum.extensions import db
+
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    if "created_at" in model.__table__.c:
+        values.setdefault("created_at", utcnow())
+    result = db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    return result.rowcount or 0

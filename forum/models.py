@@ -3,12 +3,23 @@
 # Not a model: registers the search table's DDL on the metadata's create_all and drop_all.
 import forum.search.models  # noqa: F401
 from forum.accounts.models import User
-from forum.discussions.models import Draft, Flag, Post, PostRevision, ReadState, Thread
+from forum.audit.models import AuditEntry
+from forum.discussions.models import (
+    Draft,
+    Flag,
+    Post,
+    PostRevision,
+    PostSubmission,
+    ReadState,
+    Thread,
+)
 from forum.groups.models import Commune, Group, Membership, Role
 from forum.mail import OutboxMail
 from forum.notifications.models import GroupSubscription, Notification, ThreadSubscription
 
 __all__ = [
+    "AuditEntry",
+    "PostSubmission",
     "Commune",
     "Draft",
     "Flag",

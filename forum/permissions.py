@@ -10,7 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import false, or_
 
 from forum.groups.models import Group, Role
 
@@ -19,6 +21,21 @@ from forum.groups.models import Group, Role
 LOGIN = "login"
 HIDDEN = "hidden"
 FORBIDDEN = "forbidden"
+
+
+class Refusal(str):
+    """A refusal's kind (LOGIN, HIDDEN or FORBIDDEN; compares equal to it) and, when the
+    user should be told why, the words for them (`message`)."""
+
+    message: Any
+
+    def __new__(cls, kind: str, message: Any = None) -> Refusal:
+        refusal = super().__new__(cls, kind)
+        refusal.message = message
+        return refusal
+
+
+SIGN_IN_TO_POST = _l("Sign in to post. What you typed is kept.")
 
 
 def signed_in_user() -> Any | None:
@@ -55,9 +72,13 @@ def _signed_in(user: Any) -> bool:
 def _can_participate(user: Any) -> str | None:
     """Posting, joining, pledging: a verified, non-suspended account."""
     if not _signed_in(user):
-        return LOGIN
-    if user.is_suspended or not user.is_verified:
-        return FORBIDDEN
+        return Refusal(LOGIN, SIGN_IN_TO_POST)
+    if user.is_suspended:
+        return Refusal(FORBIDDEN, _l("Your account is suspended: you can read, not post."))
+    if not user.is_verified:
+        return Refusal(
+            FORBIDDEN, _l("Confirm your e-mail address to post: open the link we sent you.")
+        )
     return None
 
 
@@ -126,14 +147,23 @@ def _reply(user: Any, thread: Any) -> str | None:
     if refused:
         return refused
     if thread.is_locked and not is_moderator(user, thread.group):
-        return FORBIDDEN
+        return Refusal(FORBIDDEN, _l("This thread is locked: no new replies."))
     return None
 
 
 def _view_post(user: Any, post: Any) -> str | None:
-    refused = _view_thread(user, post.thread)
+    """The post's place in its thread (its permalink): whoever may see the thread."""
+    return _view_thread(user, post.thread)
+
+
+def _read_post(user: Any, post: Any) -> str | None:
+    """The post's text: gone for everyone once deleted; once hidden, for its author and
+    the group's moderators only. `visible_posts()` is the same rule as query criteria."""
+    refused = _view_post(user, post)
     if refused:
         return refused
+    if post.is_deleted:
+        return HIDDEN
     if post.is_hidden and not (is_moderator(user, post.thread.group) or _is_author(user, post)):
         return HIDDEN
     return None
@@ -143,39 +173,46 @@ def _is_author(user: Any, post: Any) -> bool:
     return _signed_in(user) and post.author_id == user.id
 
 
+def _quote_post(user: Any, post: Any) -> str | None:
+    refused = _read_post(user, post) or _reply(user, post.thread)
+    return refused or (HIDDEN if post.is_hidden else None)
+
+
 def _edit_post(user: Any, post: Any) -> str | None:
-    refused = _view_post(user, post)
+    refused = _read_post(user, post)
     if refused:
         return refused
     if not _signed_in(user):
         return LOGIN
     if is_moderator(user, post.thread.group):
         return None
-    if not _is_author(user, post) or user.is_suspended or post.is_deleted or post.is_hidden:
+    if not _is_author(user, post) or user.is_suspended or post.is_hidden:
         return FORBIDDEN
-    return FORBIDDEN if post.thread.is_locked else None
+    if post.thread.is_locked:
+        return Refusal(FORBIDDEN, _l("This thread is locked: no new replies."))
+    return None
 
 
 def _delete_post(user: Any, post: Any) -> str | None:
-    refused = _edit_post(user, post)
-    return refused or (FORBIDDEN if post.is_deleted else None)
+    return _edit_post(user, post)
 
 
 def _flag_post(user: Any, post: Any) -> str | None:
-    refused = _view_post(user, post) or _can_participate(user)
+    refused = _read_post(user, post) or _can_participate(user)
     if refused:
         return refused
-    return FORBIDDEN if _is_author(user, post) else None
+    return FORBIDDEN if _is_author(user, post) or post.is_hidden else None
 
 
 def _moderate_thread(user: Any, thread: Any) -> str | None:
-    refused = _coordinate_group(user, thread.group)
     # Members who are not moderators are not told that moderation tools exist.
-    return refused
+    return _coordinate_group(user, thread.group)
 
 
 def _moderate_post(user: Any, post: Any) -> str | None:
-    return _moderate_thread(user, post.thread)
+    refused = _view_post(user, post) or _moderate_thread(user, post.thread)
+    # A deleted post has no text left to moderate.
+    return refused or (HIDDEN if post.is_deleted else None)
 
 
 RULES: dict[str, Callable[[Any, Any], str | None]] = {
@@ -185,6 +222,8 @@ RULES: dict[str, Callable[[Any, Any], str | None]] = {
     "thread.moderate": _moderate_thread,
     "thread.follow": _follow_thread,
     "post.view": _view_post,
+    "post.read": _read_post,
+    "post.quote": _quote_post,
     "post.edit": _edit_post,
     "post.delete": _delete_post,
     "post.flag": _flag_post,
@@ -193,6 +232,7 @@ RULES: dict[str, Callable[[Any, Any], str | None]] = {
     "group.join": _join_group,
     "group.leave": _leave_group,
     "group.coordinate": _coordinate_group,
+    "group.read_audit": _coordinate_group,
     "group.follow": _follow_group,
     "site.administer": _administer_site,
 }
@@ -204,6 +244,13 @@ def refusal(user: Any, action: str, obj: Any = None) -> str | None:
     if rule is None:
         raise KeyError(f"unknown permission action {action!r}")
     return rule(user, obj)
+
+
+def refusal_message(action: str, obj: Any = None, user: Any = None) -> Any | None:
+    """Why the user (default: the current one) may not do `action`, in words for them;
+    None when they may, or when the refusal is not to be explained (a hidden thing)."""
+    user = current_user._get_current_object() if user is None else user
+    return getattr(refusal(user, action, obj), "message", None)
 
 
 def can(action: str, obj: Any = None, user: Any = None) -> bool:
@@ -223,3 +270,48 @@ def require(action: str, obj: Any = None) -> None:
 
         abort(login_manager.unauthorized())
     abort(404 if reason == HIDDEN else 403)
+
+
+# --- Which rows a user may see: the rules above as query criteria ----------------------
+#
+# Listings, feeds, search, notifications and exports filter with these, so that a query
+# never returns what the predicates would refuse. tests/test_permissions.py checks that
+# both agree, state by state and role by role.
+
+
+def moderated_group_ids(user: Any) -> set[int] | None:
+    """The groups the user moderates (None: every group, for a site admin)."""
+    if is_site_admin(user):
+        return None
+    if not _signed_in(user) or user.is_suspended:
+        return set()
+    return {m.group_id for m in user.memberships if m.role_enum.rank >= Role.COORDINATOR.rank}
+
+
+def visible_threads(user: Any) -> list:
+    """Criteria on Thread: the threads the user may see."""
+    from forum.discussions.models import Thread
+
+    moderated = moderated_group_ids(user)
+    if moderated is None:
+        return []
+    return [or_(Thread.hidden_at.is_(None), _in(Thread.group_id, moderated))]
+
+
+def visible_posts(user: Any) -> list:
+    """Criteria on Post (the query must join Thread): the posts whose text the user may
+    read, as `can("post.read", post, user)` decides."""
+    from forum.discussions.models import Post, Thread
+
+    moderated = moderated_group_ids(user)
+    criteria = [Post.deleted_at.is_(None), *visible_threads(user)]
+    if moderated is None:
+        return criteria
+    shown = [Post.hidden_at.is_(None), _in(Thread.group_id, moderated)]
+    if _signed_in(user):
+        shown.append(Post.author_id == user.id)
+    return [*criteria, or_(*shown)]
+
+
+def _in(column, ids: set[int]):
+    return column.in_(sorted(ids)) if ids else false()

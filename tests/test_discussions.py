@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from forum.audit.models import AuditEntry
 from forum.discussions import services
 from forum.discussions.models import Flag, Post, Thread
 from forum.groups.models import Role
@@ -217,8 +218,37 @@ def test_an_author_deletes_a_post_softly(client, db, group):
     assert response.status_code == 302
     page = client.get(thread_url(thread, page=1)).get_data(as_text=True)
     assert "Message à retirer" not in page and "supprimé par son auteur" in page
-    assert client.get(f"/posts/{post.id}/history").status_code == 200
-    assert "Message à retirer" not in client.get(f"/posts/{post.id}/history").get_data(as_text=True)
+    # Its text is gone everywhere a post can be shown: history, quote, report form, feeds.
+    assert client.get(f"/posts/{post.id}/history").status_code == 404
+    assert client.get(f"/posts/{post.id}/flag").status_code == 404
+    quoting = client.get(thread_url(thread, page=1, quote=post.id)).get_data(as_text=True)
+    assert "Message à retirer" not in quoting
+    assert "Message à retirer" not in client.get(f"/threads/{thread.id}/feed.atom").get_data(
+        as_text=True
+    )
+    # It still has its place: the permalink leads there.
+    assert client.get(f"/posts/{post.id}").status_code == 302
+
+
+def test_a_deleted_post_is_gone_for_moderators_too_and_says_who_deleted_it(client, db, group):
+    author, coordinator, reader = make_user(), make_user(), make_user()
+    add_member(coordinator, group, "coordinator")
+    thread = start(author, group)
+    post = services.reply(author, thread, body="Propos à retirer")
+    db.session.commit()
+    login_as(client, coordinator)
+    assert post_form(client, f"/posts/{post.id}/delete", {}, form_url="/").status_code == 302
+    page = client.get(thread_url(thread, page=1)).get_data(as_text=True)
+    assert "supprimé par la modération" in page and "Propos à retirer" not in page
+    # Nobody edits or reads a deleted post, a moderator included.
+    assert client.get(f"/posts/{post.id}/edit").status_code == 404
+    assert client.get(f"/posts/{post.id}/history").status_code == 404
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "post.delete"))
+    assert (entry.actor_id, entry.target_id, entry.group_id) == (coordinator.id, post.id, group.id)
+    login_as(app_client := client.application.test_client(), reader)
+    assert "supprimé par la modération" in app_client.get(thread_url(thread, page=1)).get_data(
+        as_text=True
+    )
 
 
 def test_a_reply_survives_an_expired_session(app, db, group):
@@ -370,34 +400,65 @@ def test_who_may_edit_hide_and_lock(app, cast, who):
             assert response.status_code == 403, (action, who, response.status_code)
 
 
-def test_a_coordinator_hides_a_flagged_post_and_the_reason_shows(app, db, cast):
+def test_a_reporters_words_stay_with_the_moderators(app, db, cast):
     people, thread, post, _ = cast
     member = app.test_client()
     login_as(member, people["member"])
-    response = post_form(member, f"/posts/{post.id}/flag", {"reason": "Propos blessants"})
+    form = member.get(f"/posts/{post.id}/flag").get_data(as_text=True)
+    assert 'name="category"' in form and "jamais publié" in form
+    response = post_form(
+        member, f"/posts/{post.id}/flag", {"category": "abusive", "reason": "Propos blessants"}
+    )
     assert response.status_code == 302
-    assert db.session.scalar(select(Flag.reason)) == "Propos blessants"
+    assert db.session.scalar(select(Flag.category)) == "abusive"
 
     mod = app.test_client()
     login_as(mod, people["coordinator"])
+    thread_page = mod.get(thread_url(thread, page=1)).get_data(as_text=True)
+    assert "1 signalement en attente" in thread_page
     queue = mod.get("/groups/ldh-clamart/flags").get_data(as_text=True)
     assert "Propos blessants" in queue and "Un message discutable" in queue
+    # The hiding form is not filled with the reporter's words.
+    assert 'value="Propos blessants"' not in queue
     post_form(
         mod,
         f"/posts/{post.id}/hide",
-        {"reason": "Propos blessants", "back": "/groups/ldh-clamart/flags"},
+        {
+            "category": "abusive",
+            "note": "Merci de rester courtois",
+            "back": "/groups/ldh-clamart/flags",
+        },
         form_url="/groups/ldh-clamart/flags",
     )
     assert "Aucun signalement" in mod.get("/groups/ldh-clamart/flags").get_data(as_text=True)
 
     visitor = app.test_client().get(thread_url(thread, page=1)).get_data(as_text=True)
-    assert "Un message discutable" not in visitor
-    assert "masqué par les modérateurs" in visitor and "Propos blessants" in visitor
+    assert "Un message discutable" not in visitor and "Propos blessants" not in visitor
+    assert "masqué par la modération" in visitor and "injurieux" in visitor
+    assert "Merci de rester courtois" in visitor
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "post.hide"))
+    assert (entry.actor_id, entry.detail) == (people["coordinator"].id, "abusive")
 
     post_form(mod, f"/posts/{post.id}/restore", {}, form_url=thread_url(thread, page=1))
     assert "Un message discutable" in app.test_client().get(thread_url(thread, page=1)).get_data(
         as_text=True
     )
+
+
+def test_each_report_is_its_own_row_and_a_member_has_one_open(app, db, cast):
+    people, thread, post, _ = cast
+    for who, reason in (("member", "Premier"), ("coordinator", "Second")):
+        services.flag_post(people[who], post, category="spam", reason=reason)
+    # The same member again while theirs waits: nothing more, nothing overwritten.
+    assert services.flag_post(people["member"], post, category="other", reason="Encore") is None
+    db.session.commit()
+    assert sorted(db.session.scalars(select(Flag.reason))) == ["Premier", "Second"]
+    services.dismiss_flags(people["coordinator"], post)
+    db.session.commit()
+    # Once resolved, a new report is a new row; the first one is kept.
+    assert services.flag_post(people["member"], post, category="spam", reason="Revoilà")
+    db.session.commit()
+    assert db.session.scalar(select(func.count(Flag.id))) == 3
 
 
 def test_the_flag_queue_is_for_coordinators_only(app, cast):

@@ -24,7 +24,7 @@ def cast(db):
     )
     shown = services.reply(replier, thread, body="Moi, [voir ici](https://example.org/x).")
     hidden = services.reply(replier, thread, body="Un message injurieux")
-    services.hide_post(moderator, hidden, reason="Injurieux")
+    services.hide_post(moderator, hidden, category="abusive")
     deleted = services.reply(author, thread, body="Un message retiré")
     services.delete_post(author, deleted)
     db.session.commit()

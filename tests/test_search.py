@@ -256,7 +256,7 @@ def test_hidden_and_deleted_posts_and_hidden_threads_never_appear(db, people):
     first = discussions.post_by_number(thread, 1)
     hidden = discussions.reply(author, thread, body="Un colis suspect.")
     deleted = discussions.reply(author, thread, body="Un colis en trop.")
-    discussions.hide_post(moderator, hidden, reason="Hors sujet")
+    discussions.hide_post(moderator, hidden, category="off_topic")
     discussions.delete_post(author, deleted)
     assert ids(search.search("colis")) == [first.id]
 

@@ -209,7 +209,7 @@ def test_visitors_pages_answer_304_until_something_changes(client, db):
     for change in (
         lambda: services.reply(author, thread, body="Troisième"),
         lambda: services.edit_post(author, post, body="Deuxième, corrigé"),  # thread unchanged
-        lambda: services.hide_post(moderator, post, reason="Hors sujet"),
+        lambda: services.hide_post(moderator, post, category="off_topic"),
         lambda: setattr(author, "display_name", "Nouveau nom"),  # no timestamp changes
     ):
         change()

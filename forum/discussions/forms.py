@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from forum.discussions.models import REPORT_CATEGORIES
 from forum.discussions.services import (
     BODY_MAX,
     BODY_MIN,
@@ -14,7 +15,7 @@ from forum.discussions.services import (
     TITLE_MIN,
     storable,
 )
-from forum.forms import Form, no_control_chars
+from forum.forms import Form, choices, no_control_chars
 
 
 def strip_nul(value):
@@ -33,6 +34,7 @@ def body_field(label=None) -> TextAreaField:
 
 
 class ThreadForm(Form):
+    submission = HiddenField(validators=[Optional(), Length(max=64)])
     title = StringField(
         _l("Title"),
         validators=[InputRequired(), Length(min=TITLE_MIN, max=TITLE_MAX), no_control_chars],
@@ -44,16 +46,51 @@ class ThreadForm(Form):
 
 class ReplyForm(Form):
     body = body_field(_l("Your reply"))
+    # A one-time key given with the form: the same form sent twice posts once.
+    submission = HiddenField(validators=[Optional(), Length(max=64)])
 
 
 class EditForm(Form):
     body = body_field()
 
 
-class ReasonForm(Form):
-    reason = StringField(
-        _l("Reason"),
-        validators=[InputRequired(), Length(min=3, max=REASON_MAX), no_control_chars],
+CATEGORY_LABELS = {
+    "spam": _l("Spam or advertising"),
+    "off_topic": _l("Off topic"),
+    "personal_data": _l("Personal data (someone's address, phone, papers…)"),
+    "abusive": _l("Abusive or hateful"),
+    "other": _l("Other"),
+}
+
+
+def category_field(label) -> RadioField:
+    return RadioField(
+        label,
+        choices=choices((key, CATEGORY_LABELS[key]) for key in REPORT_CATEGORIES),
+        validators=[InputRequired(message=_l("Choose a reason from the list."))],
+    )
+
+
+class FlagForm(Form):
+    """A member's report: a category, and words for the moderators only."""
+
+    category = category_field(_l("What is wrong with this message?"))
+    reason = TextAreaField(
+        _l("Details for the moderators (optional)"),
+        validators=[Optional(), Length(max=REASON_MAX)],
+        filters=[strip_nul],
+        description=_l("Only the group's moderators read this; it is never published."),
+        render_kw={"maxlength": REASON_MAX, "rows": 3},
+    )
+
+
+class HideForm(Form):
+    """A moderator's hiding: the public reason, chosen from the list, and their own text."""
+
+    category = category_field(_l("Reason shown in place of the message"))
+    note = StringField(
+        _l("Your own words, shown with it (optional)"),
+        validators=[Optional(), Length(max=REASON_MAX), no_control_chars],
         render_kw={"maxlength": REASON_MAX},
     )
 

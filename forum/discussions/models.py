@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from forum.accounts.models import User
@@ -88,7 +88,12 @@ class Post(TimestampMixin, db.Model):
     edited_at: Mapped[datetime | None]
     edit_count: Mapped[int] = mapped_column(default=0)
     deleted_at: Mapped[datetime | None]
+    # Who deleted it: its author, or a moderator (the page says which).
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     hidden_at: Mapped[datetime | None]
+    # Why, as the moderator chose it: one of HIDING_REASONS, and an optional text of theirs.
+    # Never a reporter's words (those are for the moderators only).
+    hidden_category: Mapped[str | None] = mapped_column(String(20))
     hidden_reason: Mapped[str | None] = mapped_column(String(500))
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -104,6 +109,10 @@ class Post(TimestampMixin, db.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def deleted_by_moderation(self) -> bool:
+        return self.is_deleted and self.deleted_by_id not in (None, self.author_id)
 
     @property
     def page(self) -> int:
@@ -129,15 +138,25 @@ class PostRevision(db.Model):
     editor: Mapped[User] = relationship()
 
 
+# Why a post is reported, or hidden: the same short list for members and moderators.
+REPORT_CATEGORIES = ("spam", "off_topic", "personal_data", "abusive", "other")
+
+
 class Flag(TimestampMixin, db.Model):
-    """A member's report of a post to the group's moderators."""
+    """A member's report of a post to the group's moderators: one row per report.
+
+    A member has at most one open report per post (a partial unique index: six clicks at
+    once make one); once the moderators resolve it, a new report is a new row. The reason
+    is for the moderators only: it is never shown on the post, nor copied to its hiding.
+    """
 
     __tablename__ = "flags"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    reason: Mapped[str] = mapped_column(String(500))
+    category: Mapped[str] = mapped_column(String(20), default="other")
+    reason: Mapped[str] = mapped_column(String(500), default="")
     resolved_at: Mapped[datetime | None]
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     outcome: Mapped[str | None] = mapped_column(String(20))  # "hidden" or "dismissed"
@@ -145,7 +164,27 @@ class Flag(TimestampMixin, db.Model):
     post: Mapped[Post] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
-    __table_args__ = (UniqueConstraint("post_id", "user_id"),)
+    __table_args__ = (
+        Index(
+            "uq_flags_open",
+            "post_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("resolved_at IS NULL"),
+            postgresql_where=text("resolved_at IS NULL"),
+        ),
+    )
+
+
+class PostSubmission(db.Model):
+    """The one-time key of a reply form: the same form sent five times posts once."""
+
+    __tablename__ = "post_submissions"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class ReadState(db.Model):

@@ -10,16 +10,18 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import contains_eager, joinedload
 
-from forum import events
+from forum import audit, events
 from forum.accounts.models import User
-from forum.db import utcnow
+from forum.db import insert_ignoring_duplicate, utcnow
 from forum.discussions.models import (
     POSTS_PER_PAGE,
+    REPORT_CATEGORIES,
     THREADS_PER_PAGE,
     Draft,
     Flag,
     Post,
     PostRevision,
+    PostSubmission,
     ReadState,
     Thread,
 )
@@ -27,7 +29,7 @@ from forum.extensions import db
 from forum.groups.models import Group
 from forum.markup import render_markdown
 from forum.pagination import PageOf, clamp_page, page_of_number
-from forum.permissions import can, is_moderator
+from forum.permissions import can, is_moderator, visible_posts, visible_threads
 
 TITLE_MIN, TITLE_MAX = 3, 150
 BODY_MIN, BODY_MAX = 1, 50_000
@@ -49,33 +51,29 @@ class PostingError(Exception):
         self.message = message
 
 
-def posting_problem(user: User, thread: Thread | None = None) -> str | None:
-    """Why this user may not post here, in words for them; None when they may."""
-    if not user.is_authenticated:
-        return _l("Sign in to post. What you typed is kept.")
-    if user.is_suspended:
-        return _l("Your account is suspended: you can read, not post.")
-    if not user.is_verified:
-        return _l("Confirm your e-mail address to post: open the link we sent you.")
-    if thread is not None and thread.is_locked and not is_moderator(user, thread.group):
-        return _l("This thread is locked: no new replies.")
-    if thread is not None and thread.is_hidden and not is_moderator(user, thread.group):
-        return _l("This thread has been hidden by the moderators.")
-    return None
+def _check_can_post(user: User, action: str, target) -> None:
+    """Refuse, in words for the user, what the permission rules refuse."""
+    from forum.permissions import refusal
 
-
-def _check_can_post(user: User, thread: Thread | None = None) -> None:
-    problem = posting_problem(user, thread)
-    if problem:
-        raise PostingError(problem)
+    refused = refusal(user, action, target)
+    if refused:
+        raise PostingError(getattr(refused, "message", None) or _l("You cannot post here."))
 
 
 # --- Writing ---------------------------------------------------------------------------
 
 
-def create_thread(author: User, group: Group, *, title: str, body: str) -> Thread:
-    """Start a thread in a group, with its first post; the author follows it."""
-    _check_can_post(author)
+def create_thread(
+    author: User, group: Group, *, title: str, body: str, submission: str | None = None
+) -> Thread:
+    """Start a thread in a group, with its first post; the author follows it.
+
+    The same form sent twice (its `submission` key) starts one thread: the second call
+    returns the first one's thread."""
+    _check_can_post(author, "thread.create", group)
+    earlier = _claim_submission(author, submission)
+    if earlier is not None:
+        return earlier.thread
     now = utcnow()
     thread = Thread(
         title=storable(title).strip(),
@@ -88,16 +86,49 @@ def create_thread(author: User, group: Group, *, title: str, body: str) -> Threa
     thread.author = author
     db.session.flush()
     post = _add_post(author, thread, body, now)
+    _record_submission(submission, post)
     _after_post(post, new_thread=True)
     return thread
 
 
-def reply(author: User, thread: Thread, *, body: str) -> Post:
-    """Add a post at the end of a thread; the author follows it."""
-    _check_can_post(author, thread)
+def reply(author: User, thread: Thread, *, body: str, submission: str | None = None) -> Post:
+    """Add a post at the end of a thread; the author follows it.
+
+    A double submit posts once: the same form's key returns the post already written."""
+    _check_can_post(author, "thread.reply", thread)
+    earlier = _claim_submission(author, submission)
+    if earlier is not None:
+        return earlier
     post = _add_post(author, thread, body, utcnow())
+    _record_submission(submission, post)
     _after_post(post, new_thread=False)
     return post
+
+
+def _claim_submission(author: User, key: str | None) -> Post | None:
+    """Take the form's one-time key; when it was taken already, the post it made.
+
+    Concurrent sends of one form insert the key once: the others wait on its unique
+    index (PostgreSQL) or the write lock (SQLite), then find it taken."""
+    if not key:
+        return None
+    key = storable(key)[:64]
+    if insert_ignoring_duplicate(PostSubmission, key=key, user_id=author.id):
+        return None
+    taken = db.session.get(PostSubmission, key, populate_existing=True)
+    if taken is None or taken.user_id != author.id or taken.post_id is None:
+        return None
+    return db.session.get(Post, taken.post_id)
+
+
+def _record_submission(key: str | None, post: Post) -> None:
+    if key:
+        db.session.execute(
+            update(PostSubmission)
+            .where(PostSubmission.key == storable(key)[:64])
+            .values(post_id=post.id)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _add_post(author: User, thread: Thread, body: str, now) -> Post:
@@ -164,21 +195,36 @@ def edit_post(editor: User, post: Post, *, body: str) -> Post:
 
 
 def delete_post(actor: User, post: Post) -> None:
-    """Soft-delete a post: its place stays, its text is gone from pages and search."""
+    """Soft-delete a post: its place stays, its text is gone from pages and search. The
+    page says who deleted it: its author, or the moderation."""
     post.deleted_at = utcnow()
+    post.deleted_by_id = actor.id
+    if actor.id != post.author_id:
+        audit.record(actor, "post.delete", post, group=post.thread.group, detail="moderation")
     events.post_removed.send(post, actor=actor, how="deleted")
 
 
-def revisions(post: Post) -> list[PostRevision]:
-    """Earlier versions of a post, newest first."""
-    return list(
-        db.session.scalars(
-            select(PostRevision)
-            .options(joinedload(PostRevision.editor))
-            .where(PostRevision.post_id == post.id)
-            .order_by(PostRevision.id.desc())
+HISTORY_PER_PAGE = 20
+
+
+def revisions(post: Post, page: int = 1) -> PageOf:
+    """One page of a post's earlier versions, newest first."""
+    total = (
+        db.session.scalar(
+            select(func.count()).select_from(PostRevision).where(PostRevision.post_id == post.id)
         )
+        or 0
     )
+    page, _pages = clamp_page(page, total, HISTORY_PER_PAGE)
+    rows = db.session.scalars(
+        select(PostRevision)
+        .options(joinedload(PostRevision.editor))
+        .where(PostRevision.post_id == post.id)
+        .order_by(PostRevision.id.desc())
+        .limit(HISTORY_PER_PAGE)
+        .offset((page - 1) * HISTORY_PER_PAGE)
+    ).all()
+    return PageOf.build(list(rows), page, total, HISTORY_PER_PAGE)
 
 
 def quote_text(post: Post) -> str:
@@ -189,27 +235,37 @@ def quote_text(post: Post) -> str:
 
 # --- Moderation ------------------------------------------------------------------------
 
+HIDING_REASONS = REPORT_CATEGORIES  # what the moderator may give as the public reason
 
-def hide_post(moderator: User, post: Post, *, reason: str) -> None:
-    """Hide a post; the reason shows in its place. Open flags on it are resolved."""
+
+def hide_post(moderator: User, post: Post, *, category: str, note: str = "") -> None:
+    """Hide a post. Its place shows the moderator's reason: a category from the short list
+    and an optional text of theirs (never a reporter's words). Open reports are resolved."""
+    if category not in HIDING_REASONS:
+        raise PostingError(_l("Choose a reason from the list."))
     post.hidden_at = utcnow()
-    post.hidden_reason = reason.strip()[:REASON_MAX]
+    post.hidden_category = category
+    post.hidden_reason = storable(note).strip()[:REASON_MAX] or None
     post.hidden_by_id = moderator.id
     _resolve_flags(moderator, post, "hidden")
+    audit.record(moderator, "post.hide", post, group=post.thread.group, detail=category)
     events.post_removed.send(post, actor=moderator, how="hidden")
 
 
 def restore_post(moderator: User, post: Post) -> None:
     """Show a hidden post again."""
     post.hidden_at = None
+    post.hidden_category = None
     post.hidden_reason = None
     post.hidden_by_id = None
+    audit.record(moderator, "post.restore", post, group=post.thread.group)
     events.post_restored.send(post, actor=moderator)
 
 
 def dismiss_flags(moderator: User, post: Post) -> None:
     """Close the reports on a post without hiding it."""
     _resolve_flags(moderator, post, "dismissed")
+    audit.record(moderator, "flags.dismiss", post, group=post.thread.group)
 
 
 def _resolve_flags(moderator: User, post: Post, outcome: str) -> None:
@@ -223,17 +279,29 @@ def _resolve_flags(moderator: User, post: Post, outcome: str) -> None:
 
 def set_locked(moderator: User, thread: Thread, locked: bool) -> None:
     """Lock a thread (no new replies but the moderators') or unlock it."""
+    if thread.is_locked == locked:
+        return
     thread.locked_at = utcnow() if locked else None
-    events.thread_changed.send(thread, actor=moderator, change="locked" if locked else "unlocked")
+    change = "locked" if locked else "unlocked"
+    audit.record(
+        moderator, "thread.lock" if locked else "thread.unlock", thread, group=thread.group
+    )
+    events.thread_changed.send(thread, actor=moderator, change=change)
 
 
 def set_pinned(moderator: User, thread: Thread, pinned: bool) -> None:
+    """Pin a thread at the top of its group, or unpin it."""
+    if thread.is_pinned == pinned:
+        return
     thread.is_pinned = pinned
+    audit.record(moderator, "thread.pin" if pinned else "thread.unpin", thread, group=thread.group)
 
 
 def set_thread_hidden(moderator: User, thread: Thread, hidden: bool, reason: str = "") -> None:
+    """Hide a whole thread from everyone but the group's moderators, or show it again."""
     thread.hidden_at = utcnow() if hidden else None
     thread.hidden_reason = reason.strip()[:REASON_MAX] if hidden else None
+    audit.record(moderator, "thread.hide" if hidden else "thread.show", thread, group=thread.group)
     events.thread_changed.send(thread, actor=moderator, change="hidden" if hidden else "shown")
 
 
@@ -241,25 +309,38 @@ def move_thread(moderator: User, thread: Thread, target: Group) -> None:
     """Move a thread to another group the moderator also moderates."""
     if not is_moderator(moderator, target):
         raise PostingError(_l("You can only move a thread to a group you coordinate."))
+    source = thread.group
     thread.group = target
     thread.group_id = target.id
     db.session.flush()
+    # Both groups' coordinators read it in their log.
+    audit.record(moderator, "thread.move", thread, group=source, detail=f"to:{target.slug}"[:40])
+    audit.record(moderator, "thread.move", thread, group=target, detail=f"from:{source.slug}"[:40])
     events.thread_changed.send(thread, actor=moderator, change="moved")
 
 
-def flag_post(user: User, post: Post, *, reason: str) -> Flag:
-    """Report a post to the group's moderators; reporting twice updates the reason."""
-    existing = db.session.scalar(
-        select(Flag).where(Flag.post_id == post.id, Flag.user_id == user.id)
+def flag_post(user: User, post: Post, *, category: str, reason: str = "") -> Flag | None:
+    """Report a post to the group's moderators; each report is its own row.
+
+    A member has one open report per post: a second one while it waits (or six sent at
+    once) changes nothing and returns None. The reason is for the moderators only."""
+    if category not in REPORT_CATEGORIES:
+        raise PostingError(_l("Choose a reason from the list."))
+    inserted = insert_ignoring_duplicate(
+        Flag,
+        post_id=post.id,
+        user_id=user.id,
+        category=category,
+        reason=storable(reason).strip()[:REASON_MAX],
     )
-    if existing is not None:
-        existing.reason = reason.strip()[:REASON_MAX]
-        existing.resolved_at = None
-        existing.outcome = None
-        return existing
-    flag = Flag(post_id=post.id, user_id=user.id, reason=reason.strip()[:REASON_MAX])
-    db.session.add(flag)
-    db.session.flush()
+    if not inserted:
+        return None
+    flag = db.session.scalar(
+        select(Flag).where(
+            Flag.post_id == post.id, Flag.user_id == user.id, Flag.resolved_at.is_(None)
+        )
+    )
+    events.post_flagged.send(flag)
     return flag
 
 
@@ -274,6 +355,19 @@ def open_flags(group: Group) -> list[Flag]:
             .where(Thread.group_id == group.id, Flag.resolved_at.is_(None))
             .order_by(Flag.created_at)
         ).unique()
+    )
+
+
+def open_flag_count(group: Group) -> int:
+    """How many reports wait in the group (for its moderators' link)."""
+    return (
+        db.session.scalar(
+            select(func.count(Flag.id))
+            .join(Post, Flag.post_id == Post.id)
+            .join(Thread, Post.thread_id == Thread.id)
+            .where(Thread.group_id == group.id, Flag.resolved_at.is_(None))
+        )
+        or 0
     )
 
 
@@ -294,10 +388,7 @@ def group_threads(
     `total` is the number of threads the viewer may see when the caller loaded it already
     (groups.services.group_overview does, with the group); else it is counted here.
     """
-    moderator = viewer is not None and is_moderator(viewer, group)
-    visible = [Thread.group_id == group.id]
-    if not moderator:
-        visible.append(Thread.hidden_at.is_(None))
+    visible = [Thread.group_id == group.id, *visible_threads(viewer)]
     if total is None:
         total = db.session.scalar(select(func.count()).select_from(Thread).where(*visible)) or 0
     page, pages = clamp_page(page, total, THREADS_PER_PAGE)
@@ -345,6 +436,8 @@ def _read_numbers(viewer: User | None, thread_ids) -> dict[int, int]:
 # What a thread is loaded with (get_or_404(Thread, id, options=...)): its group, in the same
 # statement, since every thread page and permission check needs it.
 THREAD_WITH_GROUP = (joinedload(Thread.group),)
+# And a post with its thread and group: every permission rule on a post reads them.
+POST_WITH_THREAD = (joinedload(Post.thread).joinedload(Thread.group),)
 
 
 def thread_page(thread: Thread, page: int) -> PageOf:
@@ -400,7 +493,7 @@ def feed_posts(*, thread: Thread | None = None, group: Group | None = None, limi
         select(Post)
         .join(Thread, Thread.id == Post.thread_id)
         .options(joinedload(Post.author), contains_eager(Post.thread))
-        .where(Post.hidden_at.is_(None), Post.deleted_at.is_(None), Thread.hidden_at.is_(None))
+        .where(*visible_posts(None))  # feeds are public: what a visitor may read
     )
     if thread is not None:
         # The (thread_id, number) index, read backwards from the thread's last post.
@@ -417,7 +510,7 @@ def feed_posts(*, thread: Thread | None = None, group: Group | None = None, limi
     # Only the few dozen newest then are loaded; the moderated ones among them are dropped.
     active = (
         select(Thread.id, Thread.last_number)
-        .where(Thread.group_id == group.id, Thread.hidden_at.is_(None))
+        .where(Thread.group_id == group.id, *visible_threads(None))
         .order_by(Thread.is_pinned.desc(), Thread.last_posted_at.desc(), Thread.id.desc())
         .limit(limit + FEED_PINNED_ROOM)
         .subquery()
@@ -444,12 +537,29 @@ def last_read(user: User, thread: Thread) -> int:
 
 
 def read_up_to(user: User, thread: Thread, number: int) -> None:
-    """Remember that the user has read the thread up to post `number` (never backwards)."""
+    """Remember that the user has read the thread up to post `number` (never backwards).
+
+    Race-safe: sixteen first reads at once insert one row (INSERT … ON CONFLICT DO
+    NOTHING), then move it forward with a conditional UPDATE."""
     state = db.session.get(ReadState, (user.id, thread.id))
     if state is None:
-        db.session.add(ReadState(user_id=user.id, thread_id=thread.id, last_read_number=number))
-    elif state.last_read_number < number:
-        state.last_read_number = number
+        insert_ignoring_duplicate(
+            ReadState, user_id=user.id, thread_id=thread.id, last_read_number=number
+        )
+    if state is None or state.last_read_number < number:
+        db.session.execute(
+            update(ReadState)
+            .where(
+                ReadState.user_id == user.id,
+                ReadState.thread_id == thread.id,
+                ReadState.last_read_number < number,
+            )
+            .values(last_read_number=number)
+            .execution_options(synchronize_session=False)
+        )
+        if state is not None:
+            state.last_read_number = number
+        events.thread_read.send(thread, user=user, number=number)
 
 
 def first_unread_page(user: User, thread: Thread) -> tuple[int, int] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -11,14 +12,21 @@ from sqlalchemy import select
 
 from forum.db import utcnow
 from forum.discussions import bp, services
-from forum.discussions.forms import EditForm, MoveForm, ReasonForm, ReplyForm, ThreadForm
+from forum.discussions.forms import (
+    EditForm,
+    FlagForm,
+    HideForm,
+    MoveForm,
+    ReplyForm,
+    ThreadForm,
+)
 from forum.discussions.models import Post, Thread
 from forum.errors import on_session_ended
 from forum.extensions import db, limiter
 from forum.forms import ActionForm, choices
 from forum.groups.models import Group
 from forum.markup import count_links, render_markdown
-from forum.permissions import can, is_moderator, require, signed_in_user
+from forum.permissions import can, is_moderator, refusal_message, require, signed_in_user
 from forum.urls import safe_next
 
 
@@ -52,10 +60,22 @@ def _thread(thread_id: int) -> Thread:
     return thread
 
 
-def _post(post_id: int) -> Post:
-    post = db.get_or_404(Post, post_id)
-    require("post.view", post)
+def _post(post_id: int, action: str = "post.read") -> Post:
+    """The one loader of a post for every view: 404 unless the user may `action` it
+    (reading its text by default: a deleted post's text is gone for everyone)."""
+    post = db.get_or_404(Post, post_id, options=services.POST_WITH_THREAD)
+    require(action, post)
     return post
+
+
+def _post_if(post_id: int | None, action: str) -> Post | None:
+    """The same rule, for an optional post named in the URL: None instead of 404."""
+    post = db.session.get(Post, post_id, options=services.POST_WITH_THREAD) if post_id else None
+    return post if post is not None and can(action, post) else None
+
+
+def _new_submission_key() -> str:
+    return secrets.token_urlsafe(24)
 
 
 DRAFT_COOKIE = "draft"
@@ -158,17 +178,17 @@ def _render_thread(
 ):
     listing = services.thread_page(thread, page)
     user = signed_in_user()
+    moderator = user is not None and is_moderator(user, thread.group)
     if form is None:
         form = ReplyForm(formdata=None) if user is not None else None  # no CSRF cookie
         if user is not None:
             draft = _claim_draft(user, thread=thread)
             if draft is not None:
                 form.body.data = draft.body
-            quoted = request.args.get("quote", type=int)
-            if quoted:
-                post = db.session.get(Post, quoted)
-                if post is not None and post.thread_id == thread.id and can("post.view", post):
-                    form.body.data = services.quote_text(post)
+            quoted = _post_if(request.args.get("quote", type=int), "post.quote")
+            if quoted is not None and quoted.thread_id == thread.id:
+                form.body.data = services.quote_text(quoted)
+            form.submission.data = _new_submission_key()
     html = render_template(
         "discussions/thread.html",
         thread=thread,
@@ -176,8 +196,9 @@ def _render_thread(
         tools=services.post_tools(user, thread, listing.items),
         form=form,
         preview=preview,
-        problem=problem or (posting_problem_for(thread) if user else None),
-        moderator=user is not None and is_moderator(user, thread.group),
+        problem=problem or (refusal_message("thread.reply", thread, user) if user else None),
+        moderator=moderator,
+        open_flags=services.open_flag_count(thread.group) if moderator else 0,
         action_form=ActionForm(formdata=None) if user is not None else None,
     )
     if user is not None and listing.items:
@@ -187,14 +208,10 @@ def _render_thread(
     return html, status
 
 
-def posting_problem_for(thread: Thread):
-    return services.posting_problem(current_user, thread)
-
-
 @bp.route("/posts/<int:post_id>")
 def permalink(post_id: int):
     """A post's permanent address: its thread's page, at the post."""
-    post = _post(post_id)
+    post = _post(post_id, "post.view")
     return redirect(
         url_for(
             "discussions.show_thread",
@@ -207,11 +224,10 @@ def permalink(post_id: int):
 
 @bp.route("/posts/<int:post_id>/history")
 def history(post_id: int):
-    """Earlier versions of a post."""
-    post = _post(post_id)
-    return render_template(
-        "discussions/history.html", post=post, revisions=services.revisions(post)
-    )
+    """Earlier versions of a post, newest first, paginated."""
+    post = _post(post_id, "post.read")
+    listing = services.revisions(post, request.args.get("page", 1, type=int))
+    return render_template("discussions/history.html", post=post, listing=listing)
 
 
 # --- Writing ---------------------------------------------------------------------------
@@ -228,6 +244,7 @@ def new_thread(slug: str):
     require("thread.create", group)
     form = ThreadForm()
     if request.method == "GET":
+        form.submission.data = _new_submission_key()
         draft = _claim_draft(current_user, group=group)
         if draft is not None:
             form.title.data, form.body.data = draft.title, draft.body
@@ -239,7 +256,11 @@ def new_thread(slug: str):
     elif form.validate_on_submit() and _limit_links(form, form.body.data):
         try:
             thread = services.create_thread(
-                current_user, group, title=form.title.data, body=form.body.data
+                current_user,
+                group,
+                title=form.title.data,
+                body=form.body.data,
+                submission=form.submission.data,
             )
         except services.PostingError as exc:
             flash(str(exc.message), "error")
@@ -268,20 +289,25 @@ def create_post(thread_id: int):
         return _render_thread(
             thread, last_page, form, preview=render_markdown(form.body.data or "").html
         )
-    problem = services.posting_problem(current_user, thread)
+    problem = refusal_message("thread.reply", thread)
     if problem:
         return _render_thread(thread, last_page, form, status=403, problem=problem)
+    require("thread.reply", thread)
     if not (form.validate_on_submit() and _limit_links(form, form.body.data)):
         return _render_thread(thread, last_page, form, status=400)
-    post = services.reply(current_user, thread, body=form.body.data)
+    post = services.reply(
+        current_user, thread, body=form.body.data, submission=form.submission.data
+    )
     db.session.commit()
     return redirect(url_for("discussions.permalink", post_id=post.id))
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
 @on_session_ended(_keep_edit)
+@posting_limit
 def edit(post_id: int):
-    """Edit a post (its author, or the group's moderators)."""
+    """Edit a post (its author, or the group's moderators); previews count as posts for
+    the flood limit, like replies."""
     post = _post(post_id)
     if request.method == "POST" and not current_user.is_authenticated:
         return _keep_edit(post_id)
@@ -296,7 +322,7 @@ def edit(post_id: int):
     if request.method == "POST" and "preview" in request.form:
         form.validate()
         preview = render_markdown(form.body.data or "").html
-    elif form.validate_on_submit():
+    elif form.validate_on_submit() and _limit_links(form, form.body.data):
         services.edit_post(current_user, post, body=form.body.data)
         db.session.commit()
         flash(_("Your changes are saved."), "success")
@@ -307,29 +333,33 @@ def edit(post_id: int):
 
 @bp.route("/posts/<int:post_id>/delete", methods=["POST"])
 def delete(post_id: int):
-    """Delete one's post (it stays in place as "deleted")."""
-    post = _post(post_id)
-    require("post.delete", post)
-    if ActionForm().validate_on_submit():
-        services.delete_post(current_user, post)
-        db.session.commit()
-        flash(_("The message is deleted."), "info")
-    else:
-        flash(_("Your session expired. Please try again."), "error")
+    """Delete a post (it stays in place as "deleted", by its author or the moderation)."""
+    post = _post(post_id, "post.delete")
+    services.delete_post(current_user, post)
+    db.session.commit()
+    flash(_("The message is deleted."), "info")
     return redirect(url_for("discussions.permalink", post_id=post.id))
 
 
 @bp.route("/posts/<int:post_id>/flag", methods=["GET", "POST"])
 def flag(post_id: int):
     """Report a post to the group's moderators."""
-    post = _post(post_id)
-    require("post.flag", post)
-    form = ReasonForm()
+    post = _post(post_id, "post.flag")
+    form = FlagForm()
     if form.validate_on_submit():
-        services.flag_post(current_user, post, reason=form.reason.data)
-        db.session.commit()
-        flash(_("Thank you: the group's moderators will look at this message."), "success")
-        return redirect(url_for("discussions.permalink", post_id=post.id))
+        try:
+            flagged = services.flag_post(
+                current_user, post, category=form.category.data, reason=form.reason.data or ""
+            )
+        except services.PostingError as exc:
+            form.category.errors.append(exc.message)
+        else:
+            db.session.commit()
+            if flagged is None:
+                flash(_("You have already reported this message; the moderators will see it."))
+            else:
+                flash(_("Thank you: the group's moderators will look at this message."), "success")
+            return redirect(url_for("discussions.permalink", post_id=post.id))
     status = 400 if request.method == "POST" else 200
     return render_template("discussions/flag.html", post=post, form=form), status
 
@@ -346,23 +376,22 @@ def flag_queue(slug: str):
         "discussions/flags.html",
         group=group,
         flags=services.open_flags(group),
-        reason_form=ReasonForm(formdata=None),
+        hide_form=HideForm(formdata=None),
         action_form=ActionForm(formdata=None),
     )
 
 
 @bp.route("/posts/<int:post_id>/hide", methods=["POST"])
 def hide(post_id: int):
-    """Hide a post, with a reason shown in its place."""
-    post = _post(post_id)
-    require("post.moderate", post)
-    form = ReasonForm()
+    """Hide a post, with the moderator's reason shown in its place."""
+    post = _post(post_id, "post.moderate")
+    form = HideForm()
     if form.validate_on_submit():
-        services.hide_post(current_user, post, reason=form.reason.data)
+        services.hide_post(current_user, post, category=form.category.data, note=form.note.data)
         db.session.commit()
         flash(_("The message is hidden."), "success")
     else:
-        flash(_("Give a reason (3 characters or more) to hide a message."), "error")
+        flash(_("Choose the reason to show in place of the message."), "error")
     back = safe_next(request.form.get("back"))
     return redirect(back or url_for("discussions.permalink", post_id=post.id))
 
@@ -370,24 +399,20 @@ def hide(post_id: int):
 @bp.route("/posts/<int:post_id>/restore", methods=["POST"])
 def restore(post_id: int):
     """Show a hidden post again."""
-    post = _post(post_id)
-    require("post.moderate", post)
-    if ActionForm().validate_on_submit():
-        services.restore_post(current_user, post)
-        db.session.commit()
-        flash(_("The message is visible again."), "success")
+    post = _post(post_id, "post.moderate")
+    services.restore_post(current_user, post)
+    db.session.commit()
+    flash(_("The message is visible again."), "success")
     return redirect(url_for("discussions.permalink", post_id=post.id))
 
 
 @bp.route("/posts/<int:post_id>/dismiss-flags", methods=["POST"])
 def dismiss(post_id: int):
     """Close the reports on a post, leaving it visible."""
-    post = _post(post_id)
-    require("post.moderate", post)
-    if ActionForm().validate_on_submit():
-        services.dismiss_flags(current_user, post)
-        db.session.commit()
-        flash(_("The reports are closed."), "info")
+    post = _post(post_id, "post.moderate")
+    services.dismiss_flags(current_user, post)
+    db.session.commit()
+    flash(_("The reports are closed."), "info")
     return redirect(url_for("discussions.flag_queue", slug=post.thread.group.slug))
 
 
