@@ -10,10 +10,14 @@ from flask import Flask
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(config: dict | None = None) -> Flask:
-    """Build the application: settings, extensions, blueprints, handlers. Nothing else runs."""
+def create_app(config: dict | None = None, *, instance_path: str | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints, handlers. Nothing else runs.
+
+    `instance_path` replaces the instance folder (default: `instance/` beside the code).
+    """
     app = Flask(
         __name__,
+        instance_path=instance_path,
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -94,10 +95,15 @@ DEV_SECRET_FILE = "secret_key"  # noqa: S105 - a file name
 
 
 def load_config(app: Flask, overrides: dict | None) -> None:
-    """Defaults, then instance folder, then FORUM_* environment, then the overrides."""
+    """Defaults, then instance folder, then FORUM_* environment, then the overrides.
+
+    Overrides with TESTING set stand alone: neither `instance/config.py` nor the FORUM_*
+    environment is read, so that the developer's settings never leak into the test suite.
+    """
     app.config.from_object(Config)
-    app.config.from_pyfile("config.py", silent=True)
-    app.config.from_prefixed_env("FORUM")
+    if not (overrides or {}).get("TESTING"):
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("FORUM")
     if overrides:
         app.config.update(overrides)
 
@@ -108,8 +114,9 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     production = env == "production"
 
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
-        instance.mkdir(parents=True, exist_ok=True)
+        private_folder(instance)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'forum.sqlite3'}"
+    _private_sqlite_file(str(app.config["SQLALCHEMY_DATABASE_URI"]))
 
     if not app.config.get("SECRET_KEY"):
         if production:
@@ -134,9 +141,38 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     app.config["BASE_URL"] = str(app.config["BASE_URL"]).rstrip("/")
 
 
+def private_folder(path: Path) -> None:
+    """Create the folder readable by the owner only (0700); one that exists is left as is."""
+    if not path.is_dir():
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.chmod(0o700)  # mkdir's mode is cut by the umask
+
+
+def _private_sqlite_file(uri: str) -> None:
+    """Create the SQLite database file with mode 0600 before SQLite does it with 0644.
+
+    SQLite gives its journal and WAL files the database file's mode, so they follow.
+    """
+    from sqlalchemy.engine import make_url
+
+    try:
+        url = make_url(uri)
+    except Exception:  # noqa: BLE001 - SQLAlchemy reports a bad URI itself, later
+        return
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return
+    if url.database.startswith("file:") or url.query.get("mode") == "memory":
+        return
+    path = Path(url.database)
+    if not path.parent.is_dir():
+        return  # SQLite will say it cannot open the file
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def _instance_secret(instance: Path) -> str:
     """Return the secret generated once into the instance folder (mode 0600)."""
-    instance.mkdir(parents=True, exist_ok=True)
+    private_folder(instance)
     path = instance / DEV_SECRET_FILE
     try:
         return path.read_text().strip()
