@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from forum.accounts.models import User
@@ -103,3 +105,19 @@ def test_outbox_send_delivers_over_smtp(make_app, smtp):
         assert "sent 1" in result.output
         assert [m["To"] for m in smtp.messages] == ["a@example.org"]
         assert db.session.scalar(select(OutboxMail.sent_at)) is not None
+
+
+def test_every_demo_account_printed_can_sign_in_through_the_form(runner, app):
+    from tests.conftest import post_form
+
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    password = re.search(r"password: (\S+)\)", result.output).group(1)
+    emails = re.findall(r"^\s+(\S+@\S+)\s", result.output, re.MULTILINE)
+    assert len(emails) >= 6 and "admin@example.org" in emails
+
+    for email in emails:
+        client = app.test_client()
+        response = post_form(client, "/auth/login", {"email": email, "password": password})
+        assert response.status_code == 302, (email, response.get_data(as_text=True)[:300])
+        assert client.get("/account/").status_code == 200, email
