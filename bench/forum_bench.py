@@ -183,7 +183,6 @@ def generate(sizes: dict[str, int], seed: int = 2026) -> Forum:
                 "last_login_at": now - timedelta(hours=u % 500),
                 "suspended_at": None,
                 "deleted_at": None,
-                "session_token": uuid.uuid4().hex,
                 "created_at": origin + timedelta(minutes=u),
             },
         )

@@ -43,7 +43,16 @@ def _register_logging(app: Flask) -> None:
 
 
 def _register_extensions(app: Flask) -> None:
-    from forum.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+    from forum.extensions import (
+        babel,
+        csrf,
+        db,
+        limiter,
+        login_manager,
+        mail,
+        migrate,
+        session_identifier,
+    )
     from forum.i18n import select_locale, select_timezone
 
     db.init_app(app)
@@ -55,6 +64,7 @@ def _register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.session_protection = "strong"
+    login_manager._session_identifier_generator = session_identifier
     login_manager.login_message_category = "info"
 
     from flask_babel import lazy_gettext as _l

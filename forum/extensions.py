@@ -2,7 +2,9 @@
 
 import os
 import sqlite3
+from hashlib import sha512
 
+from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -23,6 +25,17 @@ mail = Mail()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
+
+
+def session_identifier() -> str:
+    """What "strong" session protection ties a session to: the client's address and agent.
+
+    Flask-Login's own reads X-Forwarded-For, which any client can send; this takes
+    `request.remote_addr`, which ProxyFix sets from the proxy's header only when
+    FORUM_PROXY_FIX is on.
+    """
+    agent = request.headers.get("User-Agent", "")
+    return sha512(f"{request.remote_addr}|{agent}".encode()).hexdigest()
 
 
 @event.listens_for(Engine, "connect")

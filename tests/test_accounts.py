@@ -352,3 +352,86 @@ def test_too_many_logins_get_the_429_page(make_app):
     assert statuses == [200, 200, 200, 429]
     assert "Trop de tentatives" in response.get_data(as_text=True)
     assert client.get("/auth/login").status_code == 200  # reading the form is not limited
+
+
+def session_cookies(client) -> dict[str, str]:
+    return {
+        name: client.get_cookie(name).value
+        for name in ("session", "remember_token")
+        if client.get_cookie(name) is not None
+    }
+
+
+def signed_in_with(app, cookies: dict[str, str]) -> bool:
+    other = app.test_client()
+    for name, value in cookies.items():
+        other.set_cookie(name, value, domain="localhost")
+    return other.get("/account/").status_code == 200
+
+
+def login_remembered(client, user):
+    return post_form(
+        client, "/auth/login", {"email": user.email, "password": PASSWORD, "remember": "y"}
+    )
+
+
+def test_signing_out_ends_the_session_and_remember_cookie_on_the_server(app, db):
+    user = make_user()
+    db.session.commit()
+    client, laptop = app.test_client(), app.test_client()
+    login_remembered(client, user)
+    login_as(laptop, user)
+    copied = session_cookies(client)
+    assert set(copied) == {"session", "remember_token"}
+    assert signed_in_with(app, copied)
+    assert signed_in_with(app, {"remember_token": copied["remember_token"]})
+
+    post_form(client, "/auth/logout", {}, form_url="/")
+
+    assert client.get("/account/").status_code == 302
+    assert not signed_in_with(app, copied)
+    assert not signed_in_with(app, {"session": copied["session"]})
+    assert not signed_in_with(app, {"remember_token": copied["remember_token"]})
+    assert laptop.get("/account/").status_code == 200  # another sign-in goes on
+
+
+def test_a_password_change_while_signed_in_keeps_only_this_device(app, db):
+    user = make_user()
+    db.session.commit()
+    here, elsewhere = app.test_client(), app.test_client()
+    login_as(here, user)
+    login_remembered(elsewhere, user)
+    elsewhere_cookies = session_cookies(elsewhere)
+    data = app.session_interface.get_signing_serializer(app).loads(here.get_cookie("session").value)
+    user.login_key = data["_user_id"].partition(":")[2]
+
+    services.set_password(user, NEW_PASSWORD, keep_current=True)
+    db.session.commit()
+
+    assert here.get("/account/").status_code == 200
+    assert elsewhere.get("/account/").status_code == 302
+    assert not signed_in_with(app, elsewhere_cookies)
+
+
+def test_session_protection_ignores_a_forwarded_for_header_sent_by_the_client(make_app):
+    app = make_app()
+    client = app.test_client()
+    with app.app_context():
+        login_as(client, make_user())
+
+    # Without FORUM_PROXY_FIX the header is the client's word: it changes nothing.
+    spoofed = {"X-Forwarded-For": "203.0.113.9"}
+    assert client.get("/account/", headers=spoofed).status_code == 200
+    assert client.get("/account/").status_code == 200
+    # The address the connection really comes from counts.
+    moved = client.get("/account/", environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    assert moved.status_code == 302
+
+    # Behind a trusted proxy (FORUM_PROXY_FIX), the proxy's header is the address.
+    proxied = make_app(PROXY_FIX=True)
+    client = proxied.test_client()
+    with proxied.app_context():
+        login_as(client, make_user())
+    assert client.get("/account/").status_code == 200
+    moved = client.get("/account/", headers={"X-Forwarded-For": "198.51.100.7"})
+    assert moved.status_code == 302

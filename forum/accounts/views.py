@@ -104,8 +104,10 @@ def login():
             form.password.errors.append(_("This e-mail address and password do not match."))
         else:
             session.clear()  # a fresh session: nothing from before the sign-in carries over
+            services.start_session(
+                user, remember=form.remember.data, user_agent=request.headers.get("User-Agent")
+            )
             login_user(user, remember=form.remember.data)
-            services.record_login(user)
             db.session.commit()
             if not user.is_verified:
                 flash(
@@ -122,6 +124,9 @@ def logout():
     """Sign out (POST only, with a CSRF token)."""
     form = ActionForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            services.end_session(current_user)
+            db.session.commit()
         logout_user()
         session.clear()
         flash(_("You are signed out."), "info")
