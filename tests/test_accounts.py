@@ -435,3 +435,24 @@ def test_session_protection_ignores_a_forwarded_for_header_sent_by_the_client(ma
     assert client.get("/account/").status_code == 200
     moved = client.get("/account/", headers={"X-Forwarded-For": "198.51.100.7"})
     assert moved.status_code == 302
+
+
+def test_a_taken_address_costs_the_same_password_hashing_as_a_new_one(client, db, monkeypatch):
+    from forum.accounts import passwords
+
+    calls = []
+
+    def counting(password):
+        calls.append(password)
+        return passwords.generate_password_hash(password, method="pbkdf2:sha256:1000")
+
+    monkeypatch.setattr(services, "hash_password", counting)
+    make_user("claire@example.org")
+    db.session.commit()
+
+    register(client, email="nadia@example.org")
+    new_address = len(calls)
+    register(client, email="claire@example.org")
+
+    assert new_address >= 1
+    assert len(calls) - new_address == new_address

@@ -157,6 +157,9 @@ def register(email: str, display_name: str, password: str, *, locale: str) -> Us
     email = email.strip().lower()
     existing = find_by_email(email)
     if existing is not None:
+        # The same work as creating an account (hashing takes most of the time), so that
+        # the answer's delay does not tell a taken address from a new one.
+        hash_password(password)
         _queue_already_registered(existing)
         return None
     try:
