@@ -543,6 +543,7 @@ def gunicorn(uri: str, workers: int):
         "FORUM_ENV": "production",
         "FORUM_SECRET_KEY": uuid.uuid4().hex * 2,
         "FORUM_SQLALCHEMY_DATABASE_URI": uri,
+        "FORUM_RATELIMIT_STORAGE_URI": "memory://",
         "FORUM_BASE_URL": f"http://127.0.0.1:{port}",
         "PYTHONPATH": f"{ROOT}{os.pathsep}{HERE}",
     }

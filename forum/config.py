@@ -70,13 +70,17 @@ class Config:
     VERIFY_TOKEN_MAX_AGE = 60 * 60 * 24 * 3
     RESET_TOKEN_MAX_AGE = 60 * 60
 
-    # Rate limits (Flask-Limiter)
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Rate limits (Flask-Limiter). Unset: memory:// in development; production refuses to
+    # start (each worker would count alone): set a redis:// URI, or memory:// on purpose.
+    RATELIMIT_STORAGE_URI: str | None = None
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_KEY_PREFIX = "forum"
-    RATELIMIT_LOGIN = "10 per minute;50 per hour"
+    RATELIMIT_LOGIN = "10 per minute;50 per hour"  # per client address
+    # Per account (the e-mail address typed), from any address: failed attempts only, so
+    # that guessing one account's password from many addresses stops early.
+    RATELIMIT_LOGIN_ACCOUNT = "10 per hour;50 per day"
     RATELIMIT_REGISTER = "5 per minute;20 per hour"
     RATELIMIT_FORGOT = "5 per minute;20 per hour"
     RATELIMIT_POST = "6 per minute;60 per hour"  # per account: a flood limit
@@ -127,6 +131,15 @@ def load_config(app: Flask, overrides: dict | None) -> None:
         app.config["SECRET_KEY"] = _instance_secret(instance)
     elif production and len(str(app.config["SECRET_KEY"])) < 32:
         raise RuntimeError("FORUM_SECRET_KEY is too short for production (32 characters or more).")
+
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        if production:
+            raise RuntimeError(
+                "Refusing to start in production without FORUM_RATELIMIT_STORAGE_URI: "
+                "use redis (e.g. redis://127.0.0.1:6379/0) so that every worker shares the "
+                "counters, or set memory:// on purpose for a single process."
+            )
+        app.config["RATELIMIT_STORAGE_URI"] = "memory://"
 
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if app.config.get(key) is None:

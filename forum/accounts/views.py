@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import (
     current_app,
     flash,
@@ -89,8 +91,24 @@ def resend_verification():
     return redirect(url_for("accounts.settings"))
 
 
+def _login_account_key() -> str:
+    """The account a sign-in attempt is for: the typed address, normalised and hashed."""
+    email = str(request.form.get("email", "")).strip().lower()
+    return "login-account:" + hashlib.sha256(email.encode()).hexdigest()
+
+
+def _login_failed(response) -> bool:
+    return response.status_code == 200  # the form shown again; a sign-in redirects
+
+
 @bp.route("/auth/login", methods=["GET", "POST"])
 @_limit("RATELIMIT_LOGIN")
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"],
+    key_func=_login_account_key,
+    methods=["POST"],
+    deduct_when=_login_failed,
+)
 @keeps_input
 def login():
     """Sign in with e-mail and password."""
