@@ -52,7 +52,7 @@ def test_register_creates_an_unverified_account_and_queues_the_link(client, db):
     assert user.password_hash.startswith("scrypt:")
     [mail] = outbox(db, "verify_email")
     assert mail.recipient == "nadia@example.org"
-    assert mail.subject == "Confirmez votre adresse e-mail"
+    assert mail.subject == "[Toits solidaires] Confirmez votre adresse e-mail"
     assert "Bonjour Nadia" in mail.body_text
     assert mail.body_html and "<a href=" in mail.body_html
 
