@@ -31,6 +31,7 @@ def create_app(config: dict | None = None, *, instance_path: str | None = None) 
     _register_handlers(app)
     _register_templating(app)
     _register_cli(app)
+    _register_privacy_listeners()
     return app
 
 
@@ -115,6 +116,16 @@ def _register_templating(app: Flask) -> None:
     from forum.templating import register_templating
 
     register_templating(app)
+
+
+def _register_privacy_listeners() -> None:
+    """Each feature's part of the export, the erasure and the retention rules (forum.events)."""
+    from forum.accounts import privacy as accounts_privacy
+    from forum.discussions import privacy as discussions_privacy
+    from forum.notifications import privacy as notifications_privacy
+
+    for module in (accounts_privacy, discussions_privacy, notifications_privacy):
+        module.connect()
 
 
 def _register_cli(app: Flask) -> None:

@@ -38,6 +38,10 @@ class Config:
     OUTBOX_SEND_INLINE: bool | None = None
     OUTBOX_MAX_ATTEMPTS = 12
     OUTBOX_BATCH = 200
+    # Retention (`flask purge`): mails sent or abandoned, and read notifications, are removed
+    # after this many days.
+    OUTBOX_RETENTION_DAYS = 30
+    NOTIFICATION_RETENTION_DAYS = 90
     # Daily notification digests go out at the first `flask reminders` run at or after this
     # hour, Europe/Paris time.
     DIGEST_HOUR = 7

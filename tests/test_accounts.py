@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -271,11 +272,51 @@ def test_the_account_page_changes_name_and_language(client, db):
     assert "My account" in client.get("/account/").get_data(as_text=True)
 
 
-def test_export_holds_the_account_and_memberships(client, db):
-    from tests.factories import add_member, make_group
+MARCH = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
+
+def personal_data(db, user):
+    """Something of every kind the site keeps about `user`, with known values."""
+    from forum.discussions.models import Draft, Flag, PostRevision, ReadState
+    from forum.notifications.models import GroupSubscription, Notification, ThreadSubscription
+    from tests.factories import add_member, make_group, make_post, make_thread
+
+    group = make_group("romeurope", name="Collectif Romeurope")
+    membership = add_member(user, group, "coordinator")
+    membership.created_at = MARCH
+    other = make_user(name="Autre")
+    thread = make_thread(user, group, title="Un toit pour l'hiver", body="Premier message")
+    post = make_post(user, thread, "Texte corrigé")
+    db.session.add(
+        PostRevision(
+            post_id=post.id,
+            body="Texte d'origine",
+            body_html="Texte d'origine",
+            written_at=MARCH,
+            replaced_at=MARCH + timedelta(hours=1),
+            editor_id=user.id,
+        )
+    )
+    others_post = make_post(other, thread, "Un message à signaler")
+    db.session.add_all(
+        [
+            Flag(post_id=others_post.id, user_id=user.id, reason="Propos blessants envers Paul"),
+            Draft(token="d" * 32, user_id=user.id, thread_id=thread.id, body="Brouillon secret"),
+            ReadState(user_id=user.id, thread_id=thread.id, last_read_number=2),
+            Notification(
+                user_id=user.id, kind="reply", thread_id=thread.id, post_id=others_post.id
+            ),
+            ThreadSubscription(user_id=user.id, thread_id=thread.id),
+            GroupSubscription(user_id=user.id, group_id=group.id),
+        ]
+    )
+    db.session.flush()
+    return thread, post, others_post
+
+
+def test_export_holds_everything_about_the_person(client, db):
     user = make_user("odile@example.org", name="Odile")
-    add_member(user, make_group("romeurope"), "coordinator")
+    thread, post, others_post = personal_data(db, user)
     db.session.commit()
     login_as(client, user)
 
@@ -284,14 +325,36 @@ def test_export_holds_the_account_and_memberships(client, db):
     assert response.headers["Cache-Control"] == "no-store"
     data = response.get_json()
     assert data["account"]["email"] == "odile@example.org"
+    assert data["account"]["display_name"] == "Odile"
+    assert data["consents"]["signed_up_at"] == user.created_at.isoformat()
+    assert data["consents"]["email_verified_at"] == user.email_verified_at.isoformat()
     assert data["memberships"] == [
         {
             "group": "romeurope",
-            "group_name": data["memberships"][0]["group_name"],
+            "group_name": "Collectif Romeurope",
             "role": "coordinator",
-            "since": data["memberships"][0]["since"],
+            "since": "2026-03-01T09:30:00+00:00",
         }
     ]
+    assert [t["title"] for t in data["threads_started"]] == ["Un toit pour l'hiver"]
+    assert [p["body"] for p in data["posts"]] == ["Premier message", "Texte corrigé"]
+    assert data["posts"][1]["earlier_versions"] == [
+        {
+            "body": "Texte d'origine",
+            "written_at": "2026-03-01T09:30:00+00:00",
+            "replaced_at": "2026-03-01T10:30:00+00:00",
+        }
+    ]
+    assert "Un message à signaler" not in str(data["posts"])  # someone else's
+    assert [(r["post_id"], r["reason"]) for r in data["reports"]] == [
+        (others_post.id, "Propos blessants envers Paul")
+    ]
+    assert [d["body"] for d in data["drafts"]] == ["Brouillon secret"]
+    assert data["read_marks"] == [{"thread_id": thread.id, "last_read_number": 2}]
+    assert [(n["kind"], n["post_id"]) for n in data["notifications"]] == [("reply", others_post.id)]
+    assert [t["thread_id"] for t in data["followed_threads"]] == [thread.id]
+    assert [g["group"] for g in data["followed_groups"]] == ["romeurope"]
+    assert len(data["sign_ins"]) == 1 and data["sign_ins"][0]["revoked_at"] is None
 
 
 def test_export_needs_sign_in(client):
@@ -301,11 +364,14 @@ def test_export_needs_sign_in(client):
 
 
 def test_deleting_the_account_erases_personal_data(client, db):
-    from tests.factories import add_member, make_group
+    from forum.discussions.models import Draft, Flag, Post, ReadState
+    from forum.notifications.models import GroupSubscription, Notification, ThreadSubscription
 
     user = make_user("karim@example.org", name="Karim")
-    add_member(user, make_group(), "member")
+    thread, post, others_post = personal_data(db, user)
+    services.queue_verification(user)
     db.session.commit()
+    user_id = user.id
     login_as(client, user)
 
     wrong = post_form(
@@ -317,12 +383,30 @@ def test_deleting_the_account_erases_personal_data(client, db):
     response = post_form(client, "/account/delete", {"password": PASSWORD}, form_url="/account/")
     assert response.status_code == 302
     db.session.expire_all()
-    user = db.session.get(User, user.id)
+    user = db.session.get(User, user_id)
     assert user.is_deleted and user.display_name == "compte supprimé"
     assert "karim" not in user.email and user.memberships == []
     assert client.get("/account/").status_code == 302
     failed = post_form(client, "/auth/login", {"email": "karim@example.org", "password": PASSWORD})
     assert "ne correspondent pas" in failed.get_data(as_text=True)
+
+    def rows(model, **where):
+        return db.session.scalars(select(model).filter_by(**where)).all()
+
+    # What is personal is gone...
+    assert rows(Draft, user_id=user_id) == []
+    assert rows(ReadState, user_id=user_id) == []
+    assert rows(Notification, user_id=user_id) == []
+    assert rows(ThreadSubscription, user_id=user_id) == []
+    assert rows(GroupSubscription, user_id=user_id) == []
+    assert [m for m in outbox(db) if "karim" in m.recipient] == []
+    # ...the report stays for the moderators' history, without its text...
+    [flag] = rows(Flag, user_id=user_id)
+    assert flag.reason == "" and flag.post_id == others_post.id
+    # ...and the posts stay, signed by the deleted account.
+    assert [p.body for p in rows(Post, author_id=user_id)] == ["Premier message", "Texte corrigé"]
+    page = client.get(f"/threads/{thread.id}").get_data(as_text=True)
+    assert "Texte corrigé" in page and "compte supprimé" in page and "Karim" not in page
 
 
 def test_an_unverified_account_can_read_but_not_join(client, db):

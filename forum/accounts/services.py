@@ -5,15 +5,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from forum import events
 from forum.accounts.models import LoginSession, User, hash_login_key
 from forum.accounts.passwords import check_password, hash_password
 from forum.db import utcnow
@@ -135,16 +136,6 @@ def end_all_sessions(user: User, *, keep_current: bool = False) -> None:
     if keep_current and user.login_key:
         query = query.where(LoginSession.key_hash != hash_login_key(user.login_key))
     db.session.execute(query.values(revoked_at=utcnow()))
-
-
-def purge_login_sessions(now: datetime) -> int:
-    """Remove the sign-ins that ended (revoked or expired): they sign no one in."""
-    result = db.session.execute(
-        LoginSession.__table__.delete().where(
-            or_(LoginSession.revoked_at.is_not(None), LoginSession.expires_at <= now)
-        )
-    )
-    return result.rowcount or 0
 
 
 def register(email: str, display_name: str, password: str, *, locale: str) -> User | None:
@@ -333,12 +324,13 @@ def set_suspended(user: User, suspended: bool) -> None:
 
 
 def export_account(user: User) -> dict[str, Any]:
-    """Everything the site holds about the user, as JSON-ready data."""
+    """Everything the site holds about the user, as JSON-ready data: the account here, each
+    feature's sections from its `account_exporting` listener."""
 
     def iso(value):
         return value.isoformat() if value else None
 
-    return {
+    data: dict[str, Any] = {
         "account": {
             "email": user.email,
             "display_name": user.display_name,
@@ -348,8 +340,15 @@ def export_account(user: User) -> dict[str, Any]:
             "created_at": iso(user.created_at),
             "email_verified_at": iso(user.email_verified_at),
             "last_login_at": iso(user.last_login_at),
+            "last_digest_on": iso(user.last_digest_on),
             "suspended_at": iso(user.suspended_at),
             "is_site_admin": user.is_admin,
+        },
+        # What the person agreed to, and when.
+        "consents": {
+            "signed_up_at": iso(user.created_at),
+            "email_verified_at": iso(user.email_verified_at),
+            "notification_emails": user.notify_email,
         },
         "memberships": [
             {
@@ -361,6 +360,12 @@ def export_account(user: User) -> dict[str, Any]:
             for m in user.memberships
         ],
     }
+    for _receiver, sections in events.account_exporting.send(user):
+        for name, section in (sections or {}).items():
+            if name in data:
+                raise RuntimeError(f"two features export a section named {name!r}")
+            data[name] = section
+    return data
 
 
 def delete_account(user: User, password: str) -> bool:
@@ -370,6 +375,8 @@ def delete_account(user: User, password: str) -> bool:
     """
     if not check_password(user.password_hash, password):
         return False
+    # Each feature erases what it holds while the account still has its address and name.
+    events.account_deleted.send(user)
     user.deleted_at = utcnow()
     user.email = f"deleted-{user.id}-{secrets.token_hex(4)}@invalid"
     user.display_name = DELETED_NAME
