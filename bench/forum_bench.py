@@ -183,7 +183,6 @@ def generate(sizes: dict[str, int], seed: int = 2026) -> Forum:
                 "last_login_at": now - timedelta(hours=u % 500),
                 "suspended_at": None,
                 "deleted_at": None,
-                "session_token": uuid.uuid4().hex,
                 "created_at": origin + timedelta(minutes=u),
             },
         )
@@ -544,6 +543,7 @@ def gunicorn(uri: str, workers: int):
         "FORUM_ENV": "production",
         "FORUM_SECRET_KEY": uuid.uuid4().hex * 2,
         "FORUM_SQLALCHEMY_DATABASE_URI": uri,
+        "FORUM_RATELIMIT_STORAGE_URI": "memory://",
         "FORUM_BASE_URL": f"http://127.0.0.1:{port}",
         "PYTHONPATH": f"{ROOT}{os.pathsep}{HERE}",
     }

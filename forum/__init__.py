@@ -10,10 +10,14 @@ from flask import Flask
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(config: dict | None = None) -> Flask:
-    """Build the application: settings, extensions, blueprints, handlers. Nothing else runs."""
+def create_app(config: dict | None = None, *, instance_path: str | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints, handlers. Nothing else runs.
+
+    `instance_path` replaces the instance folder (default: `instance/` beside the code).
+    """
     app = Flask(
         __name__,
+        instance_path=instance_path,
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
@@ -40,7 +44,16 @@ def _register_logging(app: Flask) -> None:
 
 
 def _register_extensions(app: Flask) -> None:
-    from forum.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+    from forum.extensions import (
+        babel,
+        csrf,
+        db,
+        limiter,
+        login_manager,
+        mail,
+        migrate,
+        session_identifier,
+    )
     from forum.i18n import select_locale, select_timezone
 
     db.init_app(app)
@@ -52,6 +65,7 @@ def _register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.session_protection = "strong"
+    login_manager._session_identifier_generator = session_identifier
     login_manager.login_message_category = "info"
 
     from flask_babel import lazy_gettext as _l
@@ -107,12 +121,19 @@ def _register_templating(app: Flask) -> None:
 
 
 def _register_listeners() -> None:
-    """Connect each feature's listeners to the events of the others (forum/events.py)."""
+    """Connect each feature's listeners to the events of the others (forum/events.py):
+    the search index and notifications follow the discussions; each feature gives its
+    part of an account's export, erasure and retention rules."""
+    from forum.accounts import privacy as accounts_privacy
+    from forum.discussions import privacy as discussions_privacy
     from forum.notifications import listeners as notification_listeners
+    from forum.notifications import privacy as notifications_privacy
     from forum.search import listeners as search_listeners
 
     search_listeners.connect()
     notification_listeners.connect()
+    for module in (accounts_privacy, discussions_privacy, notifications_privacy):
+        module.connect()
 
 
 def _register_cli(app: Flask) -> None:

@@ -21,6 +21,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(outbox)
     app.cli.add_command(search)
     app.cli.add_command(reminders)
+    app.cli.add_command(purge)
 
 
 @click.command("demo")
@@ -166,3 +167,21 @@ def search_reindex() -> None:
     count = rebuild_index(db.session)
     db.session.commit()
     click.echo(f"{count} posts indexed.")
+
+
+@click.command("purge")
+@click.option(
+    "--now",
+    "now_text",
+    metavar="ISO_TIME",
+    help="Act as if it were this moment (ISO 8601 with an offset).",
+)
+def purge(now_text: str | None) -> None:
+    """Apply the retention rules (idempotent): old drafts, read notifications, mails, sign-ins."""
+    from forum.events import purging
+
+    now = _parse_now(now_text)
+    for _receiver, removed in purging.send(None, now=now):
+        for what, count in (removed or {}).items():
+            click.echo(f"{what}: {count} removed")
+    db.session.commit()

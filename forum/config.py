@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -37,6 +38,10 @@ class Config:
     OUTBOX_SEND_INLINE: bool | None = None
     OUTBOX_MAX_ATTEMPTS = 12
     OUTBOX_BATCH = 200
+    # Retention (`flask purge`): mails sent or abandoned, and read notifications, are removed
+    # after this many days.
+    OUTBOX_RETENTION_DAYS = 30
+    NOTIFICATION_RETENTION_DAYS = 90
     # Daily notification digests go out at the first `flask reminders` run at or after this
     # hour, Europe/Paris time.
     DIGEST_HOUR = 7
@@ -69,13 +74,17 @@ class Config:
     VERIFY_TOKEN_MAX_AGE = 60 * 60 * 24 * 3
     RESET_TOKEN_MAX_AGE = 60 * 60
 
-    # Rate limits (Flask-Limiter)
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Rate limits (Flask-Limiter). Unset: memory:// in development; production refuses to
+    # start (each worker would count alone): set a redis:// URI, or memory:// on purpose.
+    RATELIMIT_STORAGE_URI: str | None = None
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_KEY_PREFIX = "forum"
-    RATELIMIT_LOGIN = "10 per minute;50 per hour"
+    RATELIMIT_LOGIN = "10 per minute;50 per hour"  # per client address
+    # Per account (the e-mail address typed), from any address: failed attempts only, so
+    # that guessing one account's password from many addresses stops early.
+    RATELIMIT_LOGIN_ACCOUNT = "10 per hour;50 per day"
     RATELIMIT_REGISTER = "5 per minute;20 per hour"
     RATELIMIT_FORGOT = "5 per minute;20 per hour"
     RATELIMIT_POST = "6 per minute;60 per hour"  # per account: a flood limit
@@ -94,10 +103,15 @@ DEV_SECRET_FILE = "secret_key"  # noqa: S105 - a file name
 
 
 def load_config(app: Flask, overrides: dict | None) -> None:
-    """Defaults, then instance folder, then FORUM_* environment, then the overrides."""
+    """Defaults, then instance folder, then FORUM_* environment, then the overrides.
+
+    Overrides with TESTING set stand alone: neither `instance/config.py` nor the FORUM_*
+    environment is read, so that the developer's settings never leak into the test suite.
+    """
     app.config.from_object(Config)
-    app.config.from_pyfile("config.py", silent=True)
-    app.config.from_prefixed_env("FORUM")
+    if not (overrides or {}).get("TESTING"):
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("FORUM")
     if overrides:
         app.config.update(overrides)
 
@@ -108,8 +122,9 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     production = env == "production"
 
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
-        instance.mkdir(parents=True, exist_ok=True)
+        private_folder(instance)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'forum.sqlite3'}"
+    _private_sqlite_file(str(app.config["SQLALCHEMY_DATABASE_URI"]))
 
     if not app.config.get("SECRET_KEY"):
         if production:
@@ -120,6 +135,15 @@ def load_config(app: Flask, overrides: dict | None) -> None:
         app.config["SECRET_KEY"] = _instance_secret(instance)
     elif production and len(str(app.config["SECRET_KEY"])) < 32:
         raise RuntimeError("FORUM_SECRET_KEY is too short for production (32 characters or more).")
+
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        if production:
+            raise RuntimeError(
+                "Refusing to start in production without FORUM_RATELIMIT_STORAGE_URI: "
+                "use redis (e.g. redis://127.0.0.1:6379/0) so that every worker shares the "
+                "counters, or set memory:// on purpose for a single process."
+            )
+        app.config["RATELIMIT_STORAGE_URI"] = "memory://"
 
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if app.config.get(key) is None:
@@ -134,9 +158,38 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     app.config["BASE_URL"] = str(app.config["BASE_URL"]).rstrip("/")
 
 
+def private_folder(path: Path) -> None:
+    """Create the folder readable by the owner only (0700); one that exists is left as is."""
+    if not path.is_dir():
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.chmod(0o700)  # mkdir's mode is cut by the umask
+
+
+def _private_sqlite_file(uri: str) -> None:
+    """Create the SQLite database file with mode 0600 before SQLite does it with 0644.
+
+    SQLite gives its journal and WAL files the database file's mode, so they follow.
+    """
+    from sqlalchemy.engine import make_url
+
+    try:
+        url = make_url(uri)
+    except Exception:  # noqa: BLE001 - SQLAlchemy reports a bad URI itself, later
+        return
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return
+    if url.database.startswith("file:") or url.query.get("mode") == "memory":
+        return
+    path = Path(url.database)
+    if not path.parent.is_dir():
+        return  # SQLite will say it cannot open the file
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def _instance_secret(instance: Path) -> str:
     """Return the secret generated once into the instance folder (mode 0600)."""
-    instance.mkdir(parents=True, exist_ok=True)
+    private_folder(instance)
     path = instance / DEV_SECRET_FILE
     try:
         return path.read_text().strip()

@@ -68,28 +68,28 @@ GROUPS = [
 
 # (e-mail, display name, {group slug: role}, site admin)
 PEOPLE = [
-    ("admin@demo.invalid", "Admin du site", {}, True),
+    ("admin@example.org", "Admin du site", {}, True),
     (
-        "claire@demo.invalid",
+        "claire@example.org",
         "Claire",
         {"ldh-clamart": Role.COORDINATOR, "romeurope-sud-92": Role.MEMBER},
         False,
     ),
     (
-        "karim@demo.invalid",
+        "karim@example.org",
         "Karim",
         {"ldh-clamart": Role.KEEPER, "collectif-petit-clamart": Role.MEMBER},
         False,
     ),
     (
-        "odile@demo.invalid",
+        "odile@example.org",
         "Odile",
         {"romeurope-sud-92": Role.COORDINATOR, "solidarite-meudon": Role.MEMBER},
         False,
     ),
-    ("paul@demo.invalid", "Paul", {"solidarite-meudon": Role.MEMBER}, False),
+    ("paul@example.org", "Paul", {"solidarite-meudon": Role.MEMBER}, False),
     (
-        "ines@demo.invalid",
+        "ines@example.org",
         "Inès",
         {"saclay-citoyens": Role.MEMBER, "velizy-accueil": Role.MEMBER},
         False,
@@ -103,7 +103,7 @@ THREADS = [
         "Un toit pour les quinze familles : où en est-on ?",
         [
             (
-                "odile@demo.invalid",
+                "odile@example.org",
                 "Le dimanche 27 février, nous étions une vingtaine sur le terrain des "
                 "« 50 arpents », le long de la N118. Quinze familles allaient être "
                 "expulsées.\n\nNous avons promis de leur trouver un toit. La voie choisie : "
@@ -111,12 +111,12 @@ THREADS = [
                 "communes, département, région et préfecture.",
             ),
             (
-                "claire@demo.invalid",
+                "claire@example.org",
                 "La section LDH de Clamart demande un rendez-vous en mairie. @odile, "
                 "peux-tu partager le rapport de Romeurope dans la docuthèque ?",
             ),
             (
-                "paul@demo.invalid",
+                "paul@example.org",
                 "> Nous avons promis de leur trouver un toit.\n\nÀ Meudon, plusieurs voisins "
                 "proposent un accompagnement scolaire pour les enfants.",
             ),
@@ -127,11 +127,11 @@ THREADS = [
         "Préparer la rencontre avec la mairie de Clamart",
         [
             (
-                "claire@demo.invalid",
+                "claire@example.org",
                 "Points à porter :\n\n1. un terrain pour un village d'insertion ;\n"
                 "2. la scolarisation des enfants ;\n3. l'accès aux soins.",
             ),
-            ("karim@demo.invalid", "Je peux venir. Il faut aussi parler de la cantine scolaire."),
+            ("karim@example.org", "Je peux venir. Il faut aussi parler de la cantine scolaire."),
         ],
     ),
 ]

@@ -37,3 +37,12 @@ role_changed = _signals.signal("role-changed")
 # An account is being erased: sender=user (still holding its id). Each feature removes
 # what it holds that is personal (drafts, report texts, notifications) and anonymises the rest.
 account_deleted = _signals.signal("account-deleted")
+
+# Personal data (GDPR) and retention
+# The account's owner asked for their data: sender=user. Each feature's listener returns a
+# dict of sections ({"posts": [...], ...}), JSON-ready; the export puts them together.
+account_exporting = _signals.signal("account-exporting")
+# `flask purge` applies the retention rules: sender=None; now: datetime (UTC). Each listener
+# removes what is past its lifetime and returns {what: how many rows}; running it again
+# removes nothing more.
+purging = _signals.signal("purging")

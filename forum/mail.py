@@ -52,6 +52,19 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())[:HEADER_MAX]
 
 
+def site_subject(subject: str) -> str:
+    """The subject as sent: "[<site name>] <subject>", on one line.
+
+    The site's name comes first, so that a subject never starts with words a member chose
+    (a display name, a thread title) that could pass for another sender.
+    """
+    prefix = f"[{_one_line(current_app.config['SITE_NAME'])}] "
+    text = _one_line(subject)
+    if not text.startswith(prefix):
+        text = prefix + text
+    return text[:HEADER_MAX]
+
+
 def queue_mail(
     recipient: str,
     template: str,
@@ -76,7 +89,7 @@ def queue_mail(
             if type(exc).__name__ != "TemplateNotFound":
                 raise
             html = None
-        subject_str = _one_line(str(subject))
+        subject_str = site_subject(str(subject))
     row = OutboxMail(
         recipient=_one_line(recipient),
         subject=subject_str,

@@ -8,9 +8,10 @@ import os
 import re
 import uuid
 
+import flask
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from forum import create_app
 from forum.extensions import db as _db
@@ -41,6 +42,22 @@ class PostgresSchema:
         with engine.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{self.name}" CASCADE'))
         engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def isolated_from_the_developer(tmp_path, monkeypatch):
+    """No FORUM_* variable of the shell and no `instance/` of the working copy reach a test:
+    every app a test builds, even with `create_app` directly, gets a fresh instance folder."""
+    for name in list(os.environ):
+        if name.startswith("FORUM_") and not name.startswith("FORUM_TEST_"):
+            monkeypatch.delenv(name)
+    instance = str(tmp_path / "instance")
+    monkeypatch.setattr(flask.Flask, "auto_find_instance_path", lambda self: instance)
+
+
+def _sqlite_without_sync(dbapi_connection, connection_record) -> None:
+    # A test database need not survive a power cut: no fsync makes the suite faster.
+    dbapi_connection.execute("PRAGMA synchronous=OFF")
 
 
 @pytest.fixture(scope="session")
@@ -89,10 +106,14 @@ def make_app(tmp_path, pg_schema):
     apps = []
 
     def _make(**overrides):
-        app = create_app({**base_config(tmp_path, pg_schema), **overrides})
-        app.instance_path = str(tmp_path / "instance")
+        app = create_app(
+            {**base_config(tmp_path, pg_schema), **overrides},
+            instance_path=str(tmp_path / "instance"),
+        )
         app.test_client_class = IsolatedClient
         with app.app_context():
+            if _db.engine.dialect.name == "sqlite":
+                event.listen(_db.engine, "connect", _sqlite_without_sync)
             if pg_schema is None or not pg_schema.created:
                 _db.create_all()
                 if pg_schema is not None:

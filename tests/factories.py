@@ -67,3 +67,26 @@ def make_group(
 
 def add_member(user: User, group: Group, role: Role | str = Role.MEMBER):
     return groups.set_role(user, group, Role(role))
+
+
+def make_thread(author: User, group: Group, title: str = "Un fil", body: str = "Bonjour"):
+    """A thread with its first post, written straight to the tables (no notifications)."""
+    from forum.discussions.models import Thread
+
+    thread = Thread(group=group, author=author, title=title, last_poster=author)
+    db.session.add(thread)
+    db.session.flush()
+    make_post(author, thread, body)
+    return thread
+
+
+def make_post(author: User, thread, body: str = "Une réponse"):
+    """A post at the end of the thread, written straight to the tables."""
+    from forum.discussions.models import Post
+
+    thread.last_number += 1
+    thread.post_count += 1
+    post = Post(thread=thread, author=author, number=thread.last_number, body=body, body_html=body)
+    db.session.add(post)
+    db.session.flush()
+    return post

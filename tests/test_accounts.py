@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -52,7 +53,7 @@ def test_register_creates_an_unverified_account_and_queues_the_link(client, db):
     assert user.password_hash.startswith("scrypt:")
     [mail] = outbox(db, "verify_email")
     assert mail.recipient == "nadia@example.org"
-    assert mail.subject == "Confirmez votre adresse e-mail"
+    assert mail.subject == "[Toits solidaires] Confirmez votre adresse e-mail"
     assert "Bonjour Nadia" in mail.body_text
     assert mail.body_html and "<a href=" in mail.body_html
 
@@ -271,11 +272,51 @@ def test_the_account_page_changes_name_and_language(client, db):
     assert "My account" in client.get("/account/").get_data(as_text=True)
 
 
-def test_export_holds_the_account_and_memberships(client, db):
-    from tests.factories import add_member, make_group
+MARCH = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
+
+def personal_data(db, user):
+    """Something of every kind the site keeps about `user`, with known values."""
+    from forum.discussions.models import Draft, Flag, PostRevision, ReadState
+    from forum.notifications.models import GroupSubscription, Notification, ThreadSubscription
+    from tests.factories import add_member, make_group, make_post, make_thread
+
+    group = make_group("romeurope", name="Collectif Romeurope")
+    membership = add_member(user, group, "coordinator")
+    membership.created_at = MARCH
+    other = make_user(name="Autre")
+    thread = make_thread(user, group, title="Un toit pour l'hiver", body="Premier message")
+    post = make_post(user, thread, "Texte corrigé")
+    db.session.add(
+        PostRevision(
+            post_id=post.id,
+            body="Texte d'origine",
+            body_html="Texte d'origine",
+            written_at=MARCH,
+            replaced_at=MARCH + timedelta(hours=1),
+            editor_id=user.id,
+        )
+    )
+    others_post = make_post(other, thread, "Un message à signaler")
+    db.session.add_all(
+        [
+            Flag(post_id=others_post.id, user_id=user.id, reason="Propos blessants envers Paul"),
+            Draft(token="d" * 32, user_id=user.id, thread_id=thread.id, body="Brouillon secret"),
+            ReadState(user_id=user.id, thread_id=thread.id, last_read_number=2),
+            Notification(
+                user_id=user.id, kind="reply", thread_id=thread.id, post_id=others_post.id
+            ),
+            ThreadSubscription(user_id=user.id, thread_id=thread.id),
+            GroupSubscription(user_id=user.id, group_id=group.id),
+        ]
+    )
+    db.session.flush()
+    return thread, post, others_post
+
+
+def test_export_holds_everything_about_the_person(client, db):
     user = make_user("odile@example.org", name="Odile")
-    add_member(user, make_group("romeurope"), "coordinator")
+    thread, post, others_post = personal_data(db, user)
     db.session.commit()
     login_as(client, user)
 
@@ -284,14 +325,36 @@ def test_export_holds_the_account_and_memberships(client, db):
     assert response.headers["Cache-Control"] == "no-store"
     data = response.get_json()
     assert data["account"]["email"] == "odile@example.org"
+    assert data["account"]["display_name"] == "Odile"
+    assert data["consents"]["signed_up_at"] == user.created_at.isoformat()
+    assert data["consents"]["email_verified_at"] == user.email_verified_at.isoformat()
     assert data["memberships"] == [
         {
             "group": "romeurope",
-            "group_name": data["memberships"][0]["group_name"],
+            "group_name": "Collectif Romeurope",
             "role": "coordinator",
-            "since": data["memberships"][0]["since"],
+            "since": "2026-03-01T09:30:00+00:00",
         }
     ]
+    assert [t["title"] for t in data["threads_started"]] == ["Un toit pour l'hiver"]
+    assert [p["body"] for p in data["posts"]] == ["Premier message", "Texte corrigé"]
+    assert data["posts"][1]["earlier_versions"] == [
+        {
+            "body": "Texte d'origine",
+            "written_at": "2026-03-01T09:30:00+00:00",
+            "replaced_at": "2026-03-01T10:30:00+00:00",
+        }
+    ]
+    assert "Un message à signaler" not in str(data["posts"])  # someone else's
+    assert [(r["post_id"], r["reason"]) for r in data["reports"]] == [
+        (others_post.id, "Propos blessants envers Paul")
+    ]
+    assert [d["body"] for d in data["drafts"]] == ["Brouillon secret"]
+    assert data["read_marks"] == [{"thread_id": thread.id, "last_read_number": 2}]
+    assert [(n["kind"], n["post_id"]) for n in data["notifications"]] == [("reply", others_post.id)]
+    assert [t["thread_id"] for t in data["followed_threads"]] == [thread.id]
+    assert [g["group"] for g in data["followed_groups"]] == ["romeurope"]
+    assert len(data["sign_ins"]) == 1 and data["sign_ins"][0]["revoked_at"] is None
 
 
 def test_export_needs_sign_in(client):
@@ -301,11 +364,14 @@ def test_export_needs_sign_in(client):
 
 
 def test_deleting_the_account_erases_personal_data(client, db):
-    from tests.factories import add_member, make_group
+    from forum.discussions.models import Draft, Flag, Post, ReadState
+    from forum.notifications.models import GroupSubscription, Notification, ThreadSubscription
 
     user = make_user("karim@example.org", name="Karim")
-    add_member(user, make_group(), "member")
+    thread, post, others_post = personal_data(db, user)
+    services.queue_verification(user)
     db.session.commit()
+    user_id = user.id
     login_as(client, user)
 
     wrong = post_form(
@@ -317,12 +383,30 @@ def test_deleting_the_account_erases_personal_data(client, db):
     response = post_form(client, "/account/delete", {"password": PASSWORD}, form_url="/account/")
     assert response.status_code == 302
     db.session.expire_all()
-    user = db.session.get(User, user.id)
+    user = db.session.get(User, user_id)
     assert user.is_deleted and user.display_name == "compte supprimé"
     assert "karim" not in user.email and user.memberships == []
     assert client.get("/account/").status_code == 302
     failed = post_form(client, "/auth/login", {"email": "karim@example.org", "password": PASSWORD})
     assert "ne correspondent pas" in failed.get_data(as_text=True)
+
+    def rows(model, **where):
+        return db.session.scalars(select(model).filter_by(**where)).all()
+
+    # What is personal is gone...
+    assert rows(Draft, user_id=user_id) == []
+    assert rows(ReadState, user_id=user_id) == []
+    assert rows(Notification, user_id=user_id) == []
+    assert rows(ThreadSubscription, user_id=user_id) == []
+    assert rows(GroupSubscription, user_id=user_id) == []
+    assert [m for m in outbox(db) if "karim" in m.recipient] == []
+    # ...the report stays for the moderators' history, without its text...
+    [flag] = rows(Flag, user_id=user_id)
+    assert flag.reason == "" and flag.post_id == others_post.id
+    # ...and the posts stay, signed by the deleted account.
+    assert [p.body for p in rows(Post, author_id=user_id)] == ["Premier message", "Texte corrigé"]
+    page = client.get(f"/threads/{thread.id}").get_data(as_text=True)
+    assert "Texte corrigé" in page and "compte supprimé" in page and "Karim" not in page
 
 
 def test_an_unverified_account_can_read_but_not_join(client, db):
@@ -352,3 +436,107 @@ def test_too_many_logins_get_the_429_page(make_app):
     assert statuses == [200, 200, 200, 429]
     assert "Trop de tentatives" in response.get_data(as_text=True)
     assert client.get("/auth/login").status_code == 200  # reading the form is not limited
+
+
+def session_cookies(client) -> dict[str, str]:
+    return {
+        name: client.get_cookie(name).value
+        for name in ("session", "remember_token")
+        if client.get_cookie(name) is not None
+    }
+
+
+def signed_in_with(app, cookies: dict[str, str]) -> bool:
+    other = app.test_client()
+    for name, value in cookies.items():
+        other.set_cookie(name, value, domain="localhost")
+    return other.get("/account/").status_code == 200
+
+
+def login_remembered(client, user):
+    return post_form(
+        client, "/auth/login", {"email": user.email, "password": PASSWORD, "remember": "y"}
+    )
+
+
+def test_signing_out_ends_the_session_and_remember_cookie_on_the_server(app, db):
+    user = make_user()
+    db.session.commit()
+    client, laptop = app.test_client(), app.test_client()
+    login_remembered(client, user)
+    login_as(laptop, user)
+    copied = session_cookies(client)
+    assert set(copied) == {"session", "remember_token"}
+    assert signed_in_with(app, copied)
+    assert signed_in_with(app, {"remember_token": copied["remember_token"]})
+
+    post_form(client, "/auth/logout", {}, form_url="/")
+
+    assert client.get("/account/").status_code == 302
+    assert not signed_in_with(app, copied)
+    assert not signed_in_with(app, {"session": copied["session"]})
+    assert not signed_in_with(app, {"remember_token": copied["remember_token"]})
+    assert laptop.get("/account/").status_code == 200  # another sign-in goes on
+
+
+def test_a_password_change_while_signed_in_keeps_only_this_device(app, db):
+    user = make_user()
+    db.session.commit()
+    here, elsewhere = app.test_client(), app.test_client()
+    login_as(here, user)
+    login_remembered(elsewhere, user)
+    elsewhere_cookies = session_cookies(elsewhere)
+    data = app.session_interface.get_signing_serializer(app).loads(here.get_cookie("session").value)
+    user.login_key = data["_user_id"].partition(":")[2]
+
+    services.set_password(user, NEW_PASSWORD, keep_current=True)
+    db.session.commit()
+
+    assert here.get("/account/").status_code == 200
+    assert elsewhere.get("/account/").status_code == 302
+    assert not signed_in_with(app, elsewhere_cookies)
+
+
+def test_session_protection_ignores_a_forwarded_for_header_sent_by_the_client(make_app):
+    app = make_app()
+    client = app.test_client()
+    with app.app_context():
+        login_as(client, make_user())
+
+    # Without FORUM_PROXY_FIX the header is the client's word: it changes nothing.
+    spoofed = {"X-Forwarded-For": "203.0.113.9"}
+    assert client.get("/account/", headers=spoofed).status_code == 200
+    assert client.get("/account/").status_code == 200
+    # The address the connection really comes from counts.
+    moved = client.get("/account/", environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    assert moved.status_code == 302
+
+    # Behind a trusted proxy (FORUM_PROXY_FIX), the proxy's header is the address.
+    proxied = make_app(PROXY_FIX=True)
+    client = proxied.test_client()
+    with proxied.app_context():
+        login_as(client, make_user())
+    assert client.get("/account/").status_code == 200
+    moved = client.get("/account/", headers={"X-Forwarded-For": "198.51.100.7"})
+    assert moved.status_code == 302
+
+
+def test_a_taken_address_costs_the_same_password_hashing_as_a_new_one(client, db, monkeypatch):
+    from forum.accounts import passwords
+
+    calls = []
+
+    def counting(password):
+        calls.append(password)
+        return passwords.generate_password_hash(password, method="pbkdf2:sha256:1000")
+
+    monkeypatch.setattr(services, "hash_password", counting)
+    make_user("claire@example.org")
+    db.session.commit()
+
+    register(client, email="nadia@example.org")
+    new_address = len(calls)
+    register(client, email="claire@example.org")
+
+    assert new_address >= 1
+    assert len(calls) - new_address == new_address

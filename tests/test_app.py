@@ -118,7 +118,12 @@ def test_production_refuses_to_start_without_a_secret(tmp_path):
 
 def test_production_cookies_are_secure(tmp_path):
     app = create_app(
-        {"ENV": "production", "SECRET_KEY": "s" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+        {
+            "ENV": "production",
+            "SECRET_KEY": "s" * 40,
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
     )
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True

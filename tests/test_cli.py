@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from forum.accounts.models import User
@@ -103,3 +105,83 @@ def test_outbox_send_delivers_over_smtp(make_app, smtp):
         assert "sent 1" in result.output
         assert [m["To"] for m in smtp.messages] == ["a@example.org"]
         assert db.session.scalar(select(OutboxMail.sent_at)) is not None
+
+
+def test_every_demo_account_printed_can_sign_in_through_the_form(runner, app):
+    from tests.conftest import post_form
+
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    password = re.search(r"password: (\S+)\)", result.output).group(1)
+    emails = re.findall(r"^\s+(\S+@\S+)\s", result.output, re.MULTILINE)
+    assert len(emails) >= 6 and "admin@example.org" in emails
+
+    for email in emails:
+        client = app.test_client()
+        response = post_form(client, "/auth/login", {"email": email, "password": password})
+        assert response.status_code == 302, (email, response.get_data(as_text=True)[:300])
+        assert client.get("/account/").status_code == 200, email
+
+
+def test_purge_applies_the_retention_rules_once(runner, db):
+    from datetime import timedelta
+
+    from forum.accounts.models import LoginSession
+    from forum.db import utcnow
+    from forum.discussions.models import Draft
+    from forum.notifications.models import Notification
+    from tests.factories import make_thread
+
+    now = utcnow()
+    days = lambda n: now - timedelta(days=n)  # noqa: E731
+    user = make_user()
+    thread = make_thread(user, make_group())
+    db.session.add_all(
+        [
+            Draft(token="old", user_id=user.id, thread_id=thread.id, body="x", created_at=days(3)),
+            Draft(token="new", user_id=user.id, thread_id=thread.id, body="y", created_at=days(1)),
+        ]
+    )
+    for kind, created, read in [
+        ("old-read", days(100), days(99)),
+        ("new-read", days(10), days(9)),
+        ("old-unread", days(200), None),
+    ]:
+        db.session.add(
+            Notification(
+                user_id=user.id, kind=kind, thread_id=thread.id, created_at=created, read_at=read
+            )
+        )
+    for key, expires, revoked in [
+        ("live", now + timedelta(days=5), None),
+        ("signed-out", now + timedelta(days=5), days(1)),
+        ("expired", days(1), None),
+    ]:
+        db.session.add(
+            LoginSession(user_id=user.id, key_hash=key, expires_at=expires, revoked_at=revoked)
+        )
+    for subject, sent in [("old", days(40)), ("recent", days(2)), ("pending", None)]:
+        mail = queue_mail(user.email, "verify_email", subject=subject, user=user, verify_url="x")
+        mail.sent_at = sent
+        mail.created_at = days(41)
+    db.session.commit()
+
+    first = runner.invoke(args=["purge"])
+    assert first.exit_code == 0, first.output
+    assert "drafts: 1 removed" in first.output
+    assert "read notifications: 1 removed" in first.output
+    assert "ended sign-ins: 2 removed" in first.output
+    assert "old mails: 1 removed" in first.output
+
+    db.session.expire_all()
+    assert set(db.session.scalars(select(Draft.token))) == {"new"}
+    assert set(db.session.scalars(select(Notification.kind))) == {"new-read", "old-unread"}
+    assert set(db.session.scalars(select(LoginSession.key_hash))) == {"live"}
+    assert {m.subject.split("] ")[-1] for m in db.session.scalars(select(OutboxMail))} == {
+        "recent",
+        "pending",
+    }
+
+    second = runner.invoke(args=["purge"])
+    assert second.exit_code == 0, second.output
+    assert re.findall(r": (\d+) removed", second.output) == ["0"] * 4

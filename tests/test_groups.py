@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from forum.extensions import db as _db
 from forum.groups.models import Commune, Group, Membership, Role
 from forum.permissions import can
-from forum.extensions import db as _db
 from tests.conftest import login_as, post_form
 from tests.factories import add_member, make_commune, make_group, make_user
 

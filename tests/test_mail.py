@@ -46,7 +46,7 @@ def test_a_mail_is_delivered_once(mail_app, smtp):
 
     assert len(smtp.messages) == 2
     [msg] = smtp.to("person0@example.org")
-    assert msg["Subject"] == "Confirmez votre adresse"
+    assert msg["Subject"] == "[Toits solidaires] Confirmez votre adresse"
     assert "http://localhost/auth/verify/t0" in SMTPSink.text(msg)
     assert msg.get_body(preferencelist=("html",)) is not None
     rows = _db.session.scalars(select(OutboxMail)).all()
@@ -104,7 +104,7 @@ def test_a_line_break_in_a_subject_never_reaches_the_headers(mail_app, smtp):
     assert send_due()["sent"] == 1
     [msg] = smtp.messages
     assert msg["Bcc"] is None
-    assert msg["Subject"] == "Bonjour Bcc: victim@example.org"
+    assert msg["Subject"] == "[Toits solidaires] Bonjour Bcc: victim@example.org"
 
 
 def test_mail_is_written_in_the_recipients_language(mail_app, smtp):
@@ -118,9 +118,9 @@ def test_mail_is_written_in_the_recipients_language(mail_app, smtp):
     send_due()
     [en] = smtp.to("en@example.org")
     [fr] = smtp.to("fr@example.org")
-    assert en["Subject"] == "Confirm your e-mail address"
+    assert en["Subject"] == "[Toits solidaires] Confirm your e-mail address"
     assert "Hello Jo," in SMTPSink.text(en)
-    assert fr["Subject"] == "Confirmez votre adresse e-mail"
+    assert fr["Subject"] == "[Toits solidaires] Confirmez votre adresse e-mail"
     assert "Bonjour Jeanne," in SMTPSink.text(fr)
 
 
@@ -184,3 +184,34 @@ def test_production_without_a_mail_server_keeps_mail_out_of_the_logs(make_app, c
         _db.session.refresh(row)
         assert row.sent_at is None
         assert "verify/t0" not in caplog.text and "FORUM_MAIL_SERVER" in caplog.text
+
+
+def test_every_subject_starts_with_the_site_name_not_a_members_words(mail_app, smtp):
+    from forum.accounts import services
+
+    impostor = make_user("x@example.org", name="La Banque : compte bloqué")
+    services.queue_verification(make_user("new@example.org", locale="en"))
+    queue_mail(
+        "y@example.org",
+        "verify_email",
+        subject=f"{impostor.display_name} mentioned you",
+        user=impostor,
+        verify_url="http://localhost/x",
+        max_age_days=3,
+    )
+    _db.session.commit()
+    send_due()
+
+    [verify] = smtp.to("new@example.org")
+    [mention] = smtp.to("y@example.org")
+    assert verify["Subject"] == "[Toits solidaires] Confirm your e-mail address"
+    assert mention["Subject"] == ("[Toits solidaires] La Banque : compte bloqué mentioned you")
+
+
+def test_the_subject_carries_the_configured_site_name(make_app, smtp):
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, SITE_NAME="Toits du plateau")
+    with app.app_context():
+        queue(1)
+        send_due()
+    [msg] = smtp.messages
+    assert msg["Subject"] == "[Toits du plateau] Confirmez votre adresse"

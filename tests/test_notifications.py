@@ -113,7 +113,7 @@ def test_a_reply_notifies_the_followers_but_never_its_author(mail_app, smtp, gro
     assert subscription(bruno, thread).active  # repliers follow automatically
 
     [msg] = smtp.to("anne@example.org")
-    assert msg["Subject"] == "New reply in “A roof for the winter”"
+    assert msg["Subject"] == "[Toits solidaires] New reply in “A roof for the winter”"
     text = SMTPSink.text(msg)
     assert "Hello Anne," in text
     assert "Bruno replied in “A roof for the winter” (Section LDH de Clamart)" in text
@@ -138,7 +138,10 @@ def test_a_new_thread_notifies_the_members_following_the_group(mail_app, smtp, g
     assert [n.kind for n in notifications_of(carla)] == ["new_thread"]
     assert notifications_of(anne) == [] and notifications_of(dan) == []
     [msg] = smtp.to("carla@example.org")
-    assert msg["Subject"] == "New thread in Section LDH de Clamart: Meeting with the town hall"
+    assert (
+        msg["Subject"]
+        == "[Toits solidaires] New thread in Section LDH de Clamart: Meeting with the town hall"
+    )
     assert "Thursday, 6 pm." in SMTPSink.text(msg)
 
     # Following a group brings its new threads, not every reply in them.
@@ -176,7 +179,7 @@ def test_a_mention_notifies_once_even_a_follower(mail_app, smtp, group):
     assert [n for n in notifications_of(anne) if n.post_id == post.id] == []  # her own
     [to_bruno] = smtp.to("bruno@example.org")
     [to_carla] = smtp.to("carla@example.org")
-    assert to_bruno["Subject"] == "Anne mentioned you in “A roof for the winter”"
+    assert to_bruno["Subject"] == "[Toits solidaires] Anne mentioned you in “A roof for the winter”"
     assert "Anne mentioned you in" in SMTPSink.text(to_carla)
     assert len(smtp.messages) == 2
 
@@ -350,7 +353,7 @@ def test_mail_is_written_in_the_recipients_language(mail_app, smtp, group):
     deliver()
     [en] = smtp.to("eddie@example.org")
     [fr] = smtp.to("francoise@example.org")
-    assert en["Subject"] == "New reply in “A roof for the winter”"
+    assert en["Subject"] == "[Toits solidaires] New reply in “A roof for the winter”"
     assert "Hello Eddie," in SMTPSink.text(en)
     assert '<html lang="en">' in en.get_body(preferencelist=("html",)).get_content()
     assert '<html lang="fr">' in fr.get_body(preferencelist=("html",)).get_content()
@@ -381,7 +384,7 @@ def test_the_digest_goes_once_a_day_at_the_hour_grouped_per_thread(mail_app, smt
     assert (run.sent, run.notifications) == (1, 3)
     deliver()
     [digest] = smtp.to("dora@example.org")
-    assert digest["Subject"] == "Your daily digest: 3 new notifications"
+    assert digest["Subject"] == "[Toits solidaires] Your daily digest: 3 new notifications"
     assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     text = SMTPSink.text(digest)
     # One section per thread, the liveliest first, each with its items.
@@ -408,7 +411,7 @@ def test_the_digest_goes_once_a_day_at_the_hour_grouped_per_thread(mail_app, smt
     assert services.send_digests(paris(next_day, 8, 30)).sent == 1
     deliver()
     second = smtp.to("dora@example.org")[1]
-    assert second["Subject"] == "Your daily digest: 1 new notification"
+    assert second["Subject"] == "[Toits solidaires] Your daily digest: 1 new notification"
     text = SMTPSink.text(second)
     assert "Enrolment is on Monday" in text
     assert "housing reply" not in text and "The school answered" not in text
@@ -486,7 +489,7 @@ def test_switching_from_daily_to_immediate_sends_what_was_pending(mail_app, smtp
     accounts.update_account(dora, display_name="Dora", locale="en", notify_email="immediate")
     deliver()
     [summary] = smtp.to("dora@example.org")
-    assert summary["Subject"] == "Notifications since your last digest"
+    assert summary["Subject"] == "[Toits solidaires] Notifications since your last digest"
     assert "Pending one" in SMTPSink.text(summary) and "Pending two" in SMTPSink.text(summary)
     assert all(n.mailed_at is not None for n in notifications_of(dora))
 

@@ -568,7 +568,9 @@ def test_edited_history_flag_and_queue_pages_stay_inert(app, client, scene):
     for tag in inside(parsed, quoted[0]):
         assert_tag_in_post(tag, "report form")
     flagged = post_form(
-        reporter_client, f"/posts/{post.id}/flag", {"category": "other", "reason": "<script>alert(1)</script>"}
+        reporter_client,
+        f"/posts/{post.id}/flag",
+        {"category": "other", "reason": "<script>alert(1)</script>"},
     )
     assert flagged.status_code == 302
 

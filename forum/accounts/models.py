@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
+import hashlib
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.db import TimestampMixin
@@ -15,10 +15,6 @@ from forum.extensions import db
 
 if TYPE_CHECKING:
     from forum.groups.models import Membership
-
-
-def new_session_token() -> str:
-    return secrets.token_urlsafe(24)
 
 
 class User(UserMixin, TimestampMixin, db.Model):
@@ -40,16 +36,18 @@ class User(UserMixin, TimestampMixin, db.Model):
     last_login_at: Mapped[datetime | None]
     suspended_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
-    # Part of the login cookie; rotated on password change and deletion so that every
-    # session and remember-me cookie issued before stops working.
-    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
 
+    # The key of the sign-in this request runs under (set by the loader or at sign-in; never
+    # stored: the table keeps its hash). Not a column.
+    login_key = None  # str | None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        """What the session and remember-me cookies hold: "<id>:<key of this sign-in>"."""
+        return f"{self.id}:{self.login_key or ''}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users at login
@@ -69,3 +67,21 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id}>"
+
+
+def hash_login_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class LoginSession(TimestampMixin, db.Model):
+    """One sign-in: its cookies work while the row is live (not revoked, not expired)."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of the random key the cookies carry: a copy of the table signs no one in.
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    user_agent: Mapped[str | None] = mapped_column(String(200))

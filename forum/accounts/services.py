@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import logging
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from forum.accounts.models import User, new_session_token
+from forum import events
+from forum.accounts.models import LoginSession, User, hash_login_key
 from forum.accounts.passwords import check_password, hash_password
 from forum.db import utcnow
 from forum.extensions import db
@@ -65,15 +66,76 @@ def find_by_email(email: str) -> User | None:
     )
 
 
+USER_AGENT_MAX = 200
+
+
 def load_user_from_session(user_id: str) -> User | None:
-    """Flask-Login's loader: the cookie holds "<id>:<session token>"."""
-    ident, _, token = user_id.partition(":")
-    if not ident.isdigit() or not token:
+    """Flask-Login's loader: the cookie holds "<id>:<key>" of a live sign-in (one query)."""
+    ident, _, key = user_id.partition(":")
+    if not ident.isdigit() or len(ident) > 18 or not key or len(key) > 100:
         return None
-    user = db.session.get(User, int(ident))
-    if user is None or user.is_deleted or not hmac.compare_digest(user.session_token, token):
-        return None
+    user = db.session.scalar(
+        select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(
+            User.id == int(ident),
+            User.deleted_at.is_(None),
+            LoginSession.key_hash == hash_login_key(key),
+            LoginSession.revoked_at.is_(None),
+            LoginSession.expires_at > utcnow(),
+        )
+    )
+    if user is not None:
+        user.login_key = key
     return user
+
+
+def start_session(user: User, *, remember: bool, user_agent: str | None = None) -> None:
+    """Open a sign-in for the user: its key goes into the cookies through `user.get_id()`."""
+    config = current_app.config
+    lifetime = config["REMEMBER_COOKIE_DURATION"] if remember else 0
+    lifetime = max(_seconds(lifetime), _seconds(config["PERMANENT_SESSION_LIFETIME"]))
+    key = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(
+        LoginSession(
+            user_id=user.id,
+            key_hash=hash_login_key(key),
+            created_at=now,
+            expires_at=now + timedelta(seconds=lifetime),
+            user_agent=(user_agent or "")[:USER_AGENT_MAX] or None,
+        )
+    )
+    user.login_key = key
+    user.last_login_at = now
+
+
+def _seconds(value) -> int:
+    return int(value.total_seconds()) if isinstance(value, timedelta) else int(value)
+
+
+def end_session(user: User) -> None:
+    """Sign out: the cookies of this sign-in stop working, wherever they were copied."""
+    if user.login_key:
+        db.session.execute(
+            update(LoginSession)
+            .where(
+                LoginSession.key_hash == hash_login_key(user.login_key),
+                LoginSession.revoked_at.is_(None),
+            )
+            .values(revoked_at=utcnow())
+        )
+    user.login_key = None
+
+
+def end_all_sessions(user: User, *, keep_current: bool = False) -> None:
+    """End every sign-in of the user (but this request's one when `keep_current`)."""
+    query = update(LoginSession).where(
+        LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None)
+    )
+    if keep_current and user.login_key:
+        query = query.where(LoginSession.key_hash != hash_login_key(user.login_key))
+    db.session.execute(query.values(revoked_at=utcnow()))
 
 
 def register(email: str, display_name: str, password: str, *, locale: str) -> User | None:
@@ -86,6 +148,9 @@ def register(email: str, display_name: str, password: str, *, locale: str) -> Us
     email = email.strip().lower()
     existing = find_by_email(email)
     if existing is not None:
+        # The same work as creating an account (hashing takes most of the time), so that
+        # the answer's delay does not tell a taken address from a new one.
+        hash_password(password)
         _queue_already_registered(existing)
         return None
     try:
@@ -191,10 +256,6 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def record_login(user: User) -> None:
-    user.last_login_at = utcnow()
-
-
 def request_password_reset(email: str) -> None:
     """Queue a reset link when the address has an account; do nothing visible otherwise."""
     user = find_by_email(email)
@@ -232,10 +293,11 @@ def reset_password(token: str, password: str) -> User:
     return user
 
 
-def set_password(user: User, password: str) -> None:
-    """Change the password and end every session and remember-me cookie issued before."""
+def set_password(user: User, password: str, *, keep_current: bool = False) -> None:
+    """Change the password and end every sign-in (but the current one when `keep_current`:
+    a change made while signed in keeps that device signed in)."""
     user.password_hash = hash_password(password)
-    user.session_token = new_session_token()
+    end_all_sessions(user, keep_current=keep_current)
 
 
 def update_account(
@@ -262,12 +324,13 @@ def set_suspended(user: User, suspended: bool) -> None:
 
 
 def export_account(user: User) -> dict[str, Any]:
-    """Everything the site holds about the user, as JSON-ready data."""
+    """Everything the site holds about the user, as JSON-ready data: the account here, each
+    feature's sections from its `account_exporting` listener."""
 
     def iso(value):
         return value.isoformat() if value else None
 
-    return {
+    data: dict[str, Any] = {
         "account": {
             "email": user.email,
             "display_name": user.display_name,
@@ -277,8 +340,15 @@ def export_account(user: User) -> dict[str, Any]:
             "created_at": iso(user.created_at),
             "email_verified_at": iso(user.email_verified_at),
             "last_login_at": iso(user.last_login_at),
+            "last_digest_on": iso(user.last_digest_on),
             "suspended_at": iso(user.suspended_at),
             "is_site_admin": user.is_admin,
+        },
+        # What the person agreed to, and when.
+        "consents": {
+            "signed_up_at": iso(user.created_at),
+            "email_verified_at": iso(user.email_verified_at),
+            "notification_emails": user.notify_email,
         },
         "memberships": [
             {
@@ -290,6 +360,12 @@ def export_account(user: User) -> dict[str, Any]:
             for m in user.memberships
         ],
     }
+    for _receiver, sections in events.account_exporting.send(user):
+        for name, section in (sections or {}).items():
+            if name in data:
+                raise RuntimeError(f"two features export a section named {name!r}")
+            data[name] = section
+    return data
 
 
 def delete_account(user: User, password: str) -> bool:
@@ -299,12 +375,14 @@ def delete_account(user: User, password: str) -> bool:
     """
     if not check_password(user.password_hash, password):
         return False
+    # Each feature erases what it holds while the account still has its address and name.
+    events.account_deleted.send(user)
     user.deleted_at = utcnow()
     user.email = f"deleted-{user.id}-{secrets.token_hex(4)}@invalid"
     user.display_name = DELETED_NAME
     user.username = f"deleted-{user.id}"
     user.password_hash = "!"  # noqa: S105 - matches no password
-    user.session_token = new_session_token()
+    end_all_sessions(user)
     user.is_admin = False
     user.memberships.clear()
     return True

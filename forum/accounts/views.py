@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import (
     current_app,
     flash,
@@ -86,8 +88,24 @@ def resend_verification():
     return redirect(url_for("accounts.settings"))
 
 
+def _login_account_key() -> str:
+    """The account a sign-in attempt is for: the typed address, normalised and hashed."""
+    email = str(request.form.get("email", "")).strip().lower()
+    return "login-account:" + hashlib.sha256(email.encode()).hexdigest()
+
+
+def _login_failed(response) -> bool:
+    return response.status_code == 200  # the form shown again; a sign-in redirects
+
+
 @bp.route("/auth/login", methods=["GET", "POST"])
 @_limit("RATELIMIT_LOGIN")
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"],
+    key_func=_login_account_key,
+    methods=["POST"],
+    deduct_when=_login_failed,
+)
 def login():
     """Sign in with e-mail and password."""
     next_url = safe_next(request.args.get("next"))
@@ -100,8 +118,10 @@ def login():
             form.password.errors.append(_("This e-mail address and password do not match."))
         else:
             session.clear()  # a fresh session: nothing from before the sign-in carries over
+            services.start_session(
+                user, remember=form.remember.data, user_agent=request.headers.get("User-Agent")
+            )
             login_user(user, remember=form.remember.data)
-            services.record_login(user)
             db.session.commit()
             if not user.is_verified:
                 flash(
@@ -117,6 +137,9 @@ def logout():
     """Sign out (POST only, with a CSRF token)."""
     form = ActionForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            services.end_session(current_user)
+            db.session.commit()
         logout_user()
         session.clear()
         flash(_("You are signed out."), "info")

@@ -38,7 +38,7 @@ def register_and_verify(page: Page, live_server, email: str, display_name: str) 
     assert "sent 1," in output, output
     mails = live_server.mails_to(email)
     assert len(mails) == 1
-    assert mails[0]["Subject"] == "Confirmez votre adresse e-mail"
+    assert mails[0]["Subject"] == "[Toits solidaires] Confirmez votre adresse e-mail"
     link = live_server.link_in_mail(email, "/auth/verify/")
 
     page.goto(link)
