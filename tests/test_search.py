@@ -417,6 +417,40 @@ def test_long_posts_get_an_extract_around_the_words():
     assert str(analysis.extract("Court.", frozenset({"log"}))) == "Court."
 
 
+def test_an_extract_costs_the_same_whatever_the_number_of_matches(monkeypatch):
+    """A reply of 50,000 "1" searched for "1": the extract reads a bounded part of it (it
+    used to weigh every match against every other, 25 s for one search) and marks a few."""
+    calls = 0
+    real_stem = analysis.stem
+
+    def counted_stem(word):
+        nonlocal calls
+        calls += 1
+        if calls > 5_000:
+            raise AssertionError("the extract stems more words than a few pages hold")
+        return real_stem(word)
+
+    monkeypatch.setattr(analysis, "stem", counted_stem)
+    body = "1 " * 50_000
+    extract = str(analysis.extract(body, frozenset({"1"})))
+    assert extract.startswith("<mark>1</mark> <mark>1</mark>") and extract.endswith(" …")
+    assert extract.count("<mark>") == analysis.MARKS_MAX
+    assert len(extract) <= analysis.EXTRACT_LENGTH + 13 * analysis.MARKS_MAX + 10
+    assert calls < 1_000
+
+
+def test_the_extract_marks_the_shown_words_past_the_ones_weighed():
+    filler = " ".join(["autre"] * 5)  # the matches fit in the part of the post scanned
+    spaced = [f"logement {filler}"] * (analysis.MATCHES_MAX - 2)
+    gap = " ".join([filler] * 10)  # longer than an extract: the cluster stands alone
+    body = " ".join([*spaced, gap, "logement urgence logement logement.", gap])
+    extract = str(analysis.extract(body, frozenset({"log", "urgenc"})))
+    assert (
+        "<mark>logement</mark> <mark>urgence</mark> <mark>logement</mark> <mark>logement</mark>."
+        in extract
+    )
+
+
 # --- The page ----------------------------------------------------------------------------
 
 
