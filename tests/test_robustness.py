@@ -206,3 +206,47 @@ def test_a_nul_in_a_query_argument_is_dropped(client, world):
     page = client.get("/search?q=loge%00ment").get_data(as_text=True)
     assert "2 messages trouvés" in page  # the thread's two posts
     assert client.get("/groups/entr%00aide/").status_code == 404
+
+
+# --- A post's size -----------------------------------------------------------------------
+
+BODY_MAX = 50_000
+PATHOLOGICAL = {
+    "a reference link used 16,000 times": "[a]: http://example.org/"
+    + "x" * 900
+    + "\n\n"
+    + "[a]" * 16_000,
+    "8,000 links": "[a](b)" * 8_000,
+    "10,000 bare URLs": "a.co " * 10_000,
+    "50,000 nested quotes": ">" * BODY_MAX,
+    "quotes nested line after line": "".join(">" * i + " a\n" for i in range(1, 300)),
+    "50,000 stars": "*" * BODY_MAX,
+    "emphasis nested 20,000 deep": "*" * 20_000 + "a" + "*" * 20_000,
+    "a table of 100 columns and 20,000 rows": "|a" * 100
+    + "|\n"
+    + "|-" * 100
+    + "|\n"
+    + "|\n" * 20_000,
+    "12,500 mentions": "@ab " * 12_500,
+    "50,000 ampersands": "&" * BODY_MAX,
+}
+
+
+def test_no_post_renders_to_megabytes():
+    from forum.markup import render_markdown
+
+    sizes = {}
+    for name, body in PATHOLOGICAL.items():
+        assert len(body) <= BODY_MAX, name
+        sizes[name] = len(render_markdown(body).html)
+    too_big = {name: size for name, size in sizes.items() if size > 5 * BODY_MAX + 1_000}
+    assert not too_big
+    # Past the bound the text is shown as typed, escaped, its lines kept.
+    shown = render_markdown(PATHOLOGICAL["a reference link used 16,000 times"]).html
+    assert shown.startswith("<p>[a]: http://example.org/xxx") and "<a " not in shown
+    assert "</p>\n<p>[a][a][a]" in shown
+    # A long post with links is still Markdown.
+    normal = ("Voir [le site](https://example.org) pour **plus**.\n\n" * 800)[:BODY_MAX]
+    html = render_markdown(normal).html
+    assert html.count('<a href="https://example.org" rel="nofollow ugc noopener">') == 800
+    assert "<strong>plus</strong>" in html
