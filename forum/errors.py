@@ -101,11 +101,17 @@ def _page(code: int, exc) -> tuple:
     kept = {}
     if code == 429:
         retry = getattr(exc, "retry_after", None)
+        limit = getattr(getattr(exc, "limit", None), "limit", None)  # Flask-Limiter's
+        if not retry and limit is not None:
+            retry = limit.get_expiry()  # the limit's window: free again by then
         if retry:
             headers["Retry-After"] = str(retry)
         # The text of a refused post is shown back, so that nothing typed is lost.
         if request.method == "POST":
             kept = {k: request.form.get(k, "") for k in KEPT_FIELDS if request.form.get(k)}
+        # A refused search is shown back too, ready to be sent again.
+        if request.endpoint == "search.show_results":
+            kept = {"q": request.args.get("q", ""), "group": request.args.get("group", "")}
     if code == 405 and isinstance(exc, HTTPException):
         return render_template(f"errors/{code}.html", error=exc), code, exc.get_headers()
     return render_template(f"errors/{code}.html", error=exc, kept=kept), code, headers

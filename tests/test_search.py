@@ -598,3 +598,28 @@ def test_the_page_says_when_there_are_more_results(app, client, db, people):
     page = client.get("/search", query_string={"q": "chaussures"}).get_data(as_text=True)
     assert "Plus de 2 messages trouvés" in page
     assert "Ajoutez un mot" in page
+
+
+def test_searches_are_limited_per_client_and_the_429_page_keeps_the_query(make_app):
+    from tests.conftest import login_as
+
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_SEARCH="3 per minute")
+    with app.app_context():
+        member = make_user()
+        make_group("entraide")
+        _db.session.commit()
+        visitor, signed_in = app.test_client(), app.test_client()
+        login_as(signed_in, member)
+    for _ in range(5):
+        assert visitor.get("/search").status_code == 200  # the empty form is not counted
+    url = "/search?q=logement+%22porte+rouge%22&group=entraide"
+    statuses = [visitor.get(url).status_code for _ in range(3)]
+    refused = visitor.get(url)
+    assert statuses == [200, 200, 200] and refused.status_code == 429
+    page = refused.get_data(as_text=True)
+    assert "les recherches sont limitées" in page
+    assert 'value="logement &#34;porte rouge&#34;"' in page
+    assert 'name="group" value="entraide"' in page
+    assert refused.headers["Retry-After"].isdigit()
+    # A member is counted on their account, not on the address they share.
+    assert signed_in.get(url).status_code == 200
