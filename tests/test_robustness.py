@@ -13,7 +13,7 @@ from sqlalchemy import event
 
 from forum.discussions import services as discussions
 from forum.extensions import db as _db
-from tests.conftest import login_as
+from tests.conftest import login_as, post_form
 from tests.factories import add_member, make_group, make_user
 
 # Beyond SQLite's 64-bit integers, and just beyond PostgreSQL's 32-bit `integer`.
@@ -65,7 +65,7 @@ def _urls(app, ids: dict[str, int]) -> list[str]:
         for arg, value in QUERY_ARGS.items():
             urls.append(f"{base}?{arg}={value}")
         for arg in HUGE_QUERY_ARGS:
-            urls.extend(f"{base}?{arg}={value}" for value in HUGE_IDS)
+            urls.extend(f"{base}?q=logement&{arg}={value}" for value in HUGE_IDS)
     return urls
 
 
@@ -206,6 +206,10 @@ def test_a_nul_in_a_query_argument_is_dropped(client, world):
     page = client.get("/search?q=loge%00ment").get_data(as_text=True)
     assert "2 messages trouvés" in page  # the thread's two posts
     assert client.get("/groups/entr%00aide/").status_code == 404
+    # In a form field too: the address is read without it.
+    response = post_form(client, "/auth/login", {"email": "a\x00@b.fr", "password": "x" * 12})
+    assert response.status_code == 200
+    assert "ne correspondent pas" in response.get_data(as_text=True)
 
 
 # --- A post's size -----------------------------------------------------------------------
