@@ -4,8 +4,8 @@ User text is rendered once, on write (CommonMark via markdown-it-py, raw HTML of
 sanitized with an allow-list; bare URLs become links; every link gets
 rel="nofollow ugc noopener". `@handle` mentions are marked and returned to the caller.
 
-A post's HTML is bounded: Markdown can multiply its text (one reference link used 15,000
-times repeats its URL each time: 50,000 characters became 8 MB). A text whose tokens would
+A post's HTML is bounded: Markdown can multiply its text (one reference link used 16,000
+times repeats its URL each time: 50,000 characters became 7.7 MB). A text whose tokens would
 render to more than RENDERED_MAX characters is shown as escaped text instead, its lines and
 paragraphs kept: at most 5 characters for each one typed (`&` -> `&amp;`).
 """
