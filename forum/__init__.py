@@ -27,6 +27,7 @@ def create_app(config: dict | None = None, *, instance_path: str | None = None) 
     load_config(app, config)
     _register_logging(app)
     _register_extensions(app)
+    _register_converters(app)
     _register_blueprints(app)
     _register_handlers(app)
     _register_templating(app)
@@ -79,6 +80,13 @@ def _register_extensions(app: Flask) -> None:
 
     # Importing the models registers them on the metadata (for migrations and create_all).
     import forum.models  # noqa: F401
+
+
+def _register_converters(app: Flask) -> None:
+    """URL converters before the routes that use them; the NUL guard before any view."""
+    from forum.urls import register_url_rules
+
+    register_url_rules(app)
 
 
 def _register_blueprints(app: Flask) -> None:

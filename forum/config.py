@@ -89,6 +89,7 @@ class Config:
     RATELIMIT_FORGOT = "5 per minute;20 per hour"
     RATELIMIT_POST = "6 per minute;60 per hour"  # per account: a flood limit
     RATELIMIT_POST_NEW_ACCOUNT = "2 per minute;15 per hour"  # accounts less than a day old
+    RATELIMIT_SEARCH = "30 per minute;300 per hour"  # per account, else per address
     NEW_ACCOUNT_MAX_LINKS = 2
 
     # HSTS is sent only when the request came over HTTPS (directly or via a trusted proxy).

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 from urllib.parse import urlsplit
 
-from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask import Flask, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from forum.extensions import db
@@ -16,7 +20,10 @@ from forum.urls import safe_next
 
 log = logging.getLogger(__name__)
 
-PAGES = (400, 403, 404, 405, 413, 429, 500)
+PAGES = (400, 403, 404, 405, 413, 429, 500, 503)
+# The database does not answer (refused, gone, no free connection in the pool): a 503.
+DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout)
+RETRY_AFTER = 60  # seconds, on the 503 page
 KEPT_FIELDS = ("title", "body")  # never passwords
 
 
@@ -66,8 +73,39 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(500)
     def _server_error(exc):
-        db.session.rollback()
+        original = getattr(exc, "original_exception", None)
+        if isinstance(original, DATABASE_DOWN):  # raised after the view: a response hook
+            return _unavailable(original)
+        _rollback()
         return _render(500, exc)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
+    def _database_down(exc):
+        return _unavailable(exc)
+
+
+def _rollback() -> None:
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:  # the connection is gone with the database
+        log.debug("rollback failed", exc_info=True)
+
+
+def _unavailable(exc) -> tuple:
+    """The 503 page, rendered without a query: the signed-in member is shown the visitor's
+    page (in the language of their account when it was loaded already, else the session's
+    or the browser's), since anything about them would need the database."""
+    log.error("the database does not answer: %s", exc)
+    user = g.get("_login_user")
+    locale = getattr(user, "__dict__", {}).get("locale")  # never loads it from the database
+    g._login_user = current_app.login_manager.anonymous_user()
+    _rollback()
+    known = locale in current_app.config["LANGUAGES"]
+    with force_locale(locale) if known else nullcontext():
+        body, code, headers = _page(503, exc)
+    return body, code, {**headers, "Retry-After": str(RETRY_AFTER)}
 
 
 # Fields shown back, visibly, with these labels; the others go back as hidden inputs.
@@ -97,17 +135,32 @@ def _kept_fields() -> list[tuple[str, list[str]]]:
 
 
 def _render(code: int, exc, template: str | None = None) -> tuple:
+    """An error page; when the database goes down while it renders (the header reads the
+    signed-in member), the 503 page instead."""
+    try:
+        return _page(code, exc, template)
+    except DATABASE_DOWN as error:
+        return _unavailable(error)
+
+
+def _page(code: int, exc, template: str | None = None) -> tuple:
     if request.path.endswith(".json") or request.path == "/healthz":
-        return jsonify(error=code), code
+        return jsonify(error=code), code, {}
     headers = {}
     kept = {}
     if code == 429:
         retry = getattr(exc, "retry_after", None)
+        limit = getattr(getattr(exc, "limit", None), "limit", None)  # Flask-Limiter's
+        if not retry and limit is not None:
+            retry = limit.get_expiry()  # the limit's window: free again by then
         if retry:
             headers["Retry-After"] = str(retry)
         # The text of a refused post is shown back, so that nothing typed is lost.
         if request.method == "POST":
             kept = {k: request.form.get(k, "") for k in KEPT_FIELDS if request.form.get(k)}
+        # A refused search is shown back too, ready to be sent again.
+        if request.endpoint == "search.show_results":
+            kept = {"q": request.args.get("q", ""), "group": request.args.get("group", "")}
     if code == 405 and isinstance(exc, HTTPException):
         return render_template(f"errors/{code}.html", error=exc), code, exc.get_headers()
     if template == "errors/csrf.html":

@@ -3,6 +3,11 @@
 User text is rendered once, on write (CommonMark via markdown-it-py, raw HTML off), then
 sanitized with an allow-list; bare URLs become links; every link gets
 rel="nofollow ugc noopener". `@handle` mentions are marked and returned to the caller.
+
+A post's HTML is bounded: Markdown can multiply its text (one reference link used 16,000
+times repeats its URL each time: 50,000 characters became 7.7 MB). A text whose tokens would
+render to more than RENDERED_MAX characters is shown as escaped text instead, its lines and
+paragraphs kept: at most 5 characters for each one typed (`&` -> `&amp;`).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from html.parser import HTMLParser
 import bleach
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from markupsafe import escape
 
 ALLOWED_TAGS = frozenset(
     {
@@ -32,6 +38,7 @@ ALLOWED_ATTRIBUTES = {
 }
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"
+RENDERED_MAX = 200_000  # characters of HTML for one post (4 times the longest body)
 MENTION_RE = re.compile(r"(?<![\w@/.])@([a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?)", re.IGNORECASE)
 
 
@@ -106,16 +113,49 @@ def clean_html(html: str) -> str:
     return re.sub(r'<span class="(?!mention")[^"]*">', "<span>", cleaned)
 
 
+def _token_size(token: Token) -> int:
+    size = sum(len(str(value)) for value in (token.attrs or {}).values())
+    if token.tag:
+        size += len(token.tag) + 2  # <tag> or </tag>
+    if token.type == "link_open":
+        size += len(LINK_REL) + 8  # added by _set_link_rel
+    return size + (0 if token.children else len(token.content))  # inline: its children
+
+
+def _rendered_size(tokens: list[Token]) -> int:
+    """About how many characters the tokens render to, without rendering them (escaping
+    may add up to 4 per character of text: the rendered HTML is checked again)."""
+    return sum(
+        _token_size(token) + sum(_token_size(child) for child in token.children or ())
+        for token in tokens
+    )
+
+
+def _as_text(text: str) -> str:
+    """The text escaped, in paragraphs and lines: what a post too heavy for Markdown shows."""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "\n".join(
+        "<p>" + "<br>\n".join(str(escape(line)) for line in paragraph.splitlines()) + "</p>"
+        for paragraph in paragraphs
+        if paragraph.strip()
+    )
+
+
 def render_markdown(text: str) -> Rendered:
-    """Markdown as typed -> sanitized HTML and the @handles it mentions."""
+    """Markdown as typed -> sanitized HTML and the @handles it mentions; escaped text when
+    the Markdown would render to more than RENDERED_MAX characters."""
     text = text.replace("\x00", "")  # never storable (PostgreSQL), never meaningful
     md = _markdown()
     env: dict = {}
     tokens = md.parse(text, env)
     mentions: set[str] = set()
     _mark_mentions(tokens, mentions)
+    if _rendered_size(tokens) > RENDERED_MAX:
+        return Rendered(html=_as_text(text), mentions=mentions)
     _set_link_rel(tokens)
     html = md.renderer.render(tokens, md.options, env)
+    if len(html) > RENDERED_MAX:
+        return Rendered(html=_as_text(text), mentions=mentions)
     return Rendered(html=clean_html(html), mentions=mentions)
 
 

@@ -417,6 +417,40 @@ def test_long_posts_get_an_extract_around_the_words():
     assert str(analysis.extract("Court.", frozenset({"log"}))) == "Court."
 
 
+def test_an_extract_costs_the_same_whatever_the_number_of_matches(monkeypatch):
+    """A reply of 50,000 "1" searched for "1": the extract reads a bounded part of it (it
+    used to weigh every match against every other, 25 s for one search) and marks a few."""
+    calls = 0
+    real_stem = analysis.stem
+
+    def counted_stem(word):
+        nonlocal calls
+        calls += 1
+        if calls > 5_000:
+            raise AssertionError("the extract stems more words than a few pages hold")
+        return real_stem(word)
+
+    monkeypatch.setattr(analysis, "stem", counted_stem)
+    body = "1 " * 50_000
+    extract = str(analysis.extract(body, frozenset({"1"})))
+    assert extract.startswith("<mark>1</mark> <mark>1</mark>") and extract.endswith(" …")
+    assert extract.count("<mark>") == analysis.MARKS_MAX
+    assert len(extract) <= analysis.EXTRACT_LENGTH + 13 * analysis.MARKS_MAX + 10
+    assert calls < 1_000
+
+
+def test_the_extract_marks_the_shown_words_past_the_ones_weighed():
+    filler = " ".join(["autre"] * 5)  # the matches fit in the part of the post scanned
+    spaced = [f"logement {filler}"] * (analysis.MATCHES_MAX - 2)
+    gap = " ".join([filler] * 10)  # longer than an extract: the cluster stands alone
+    body = " ".join([*spaced, gap, "logement urgence logement logement.", gap])
+    extract = str(analysis.extract(body, frozenset({"log", "urgenc"})))
+    assert (
+        "<mark>logement</mark> <mark>urgence</mark> <mark>logement</mark> <mark>logement</mark>."
+        in extract
+    )
+
+
 # --- The page ----------------------------------------------------------------------------
 
 
@@ -564,3 +598,28 @@ def test_the_page_says_when_there_are_more_results(app, client, db, people):
     page = client.get("/search", query_string={"q": "chaussures"}).get_data(as_text=True)
     assert "Plus de 2 messages trouvés" in page
     assert "Ajoutez un mot" in page
+
+
+def test_searches_are_limited_per_client_and_the_429_page_keeps_the_query(make_app):
+    from tests.conftest import login_as
+
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_SEARCH="3 per minute")
+    with app.app_context():
+        member = make_user()
+        make_group("entraide")
+        _db.session.commit()
+        visitor, signed_in = app.test_client(), app.test_client()
+        login_as(signed_in, member)
+    for _ in range(5):
+        assert visitor.get("/search").status_code == 200  # the empty form is not counted
+    url = "/search?q=logement+%22porte+rouge%22&group=entraide"
+    statuses = [visitor.get(url).status_code for _ in range(3)]
+    refused = visitor.get(url)
+    assert statuses == [200, 200, 200] and refused.status_code == 429
+    page = refused.get_data(as_text=True)
+    assert "les recherches sont limitées" in page
+    assert 'value="logement &#34;porte rouge&#34;"' in page
+    assert 'name="group" value="entraide"' in page
+    assert refused.headers["Retry-After"].isdigit()
+    # A member is counted on their account, not on the address they share.
+    assert signed_in.get(url).status_code == 200

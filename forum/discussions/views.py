@@ -27,7 +27,7 @@ from forum.forms import ActionForm, choices
 from forum.groups.models import Group
 from forum.markup import count_links, render_markdown
 from forum.permissions import can, is_moderator, refusal_message, require, signed_in_user
-from forum.urls import safe_next
+from forum.urls import db_int, safe_next
 
 
 def _is_new_account() -> bool:
@@ -185,7 +185,7 @@ def _render_thread(
             draft = _claim_draft(user, thread=thread)
             if draft is not None:
                 form.body.data = draft.body
-            quoted = _post_if(request.args.get("quote", type=int), "post.quote")
+            quoted = _post_if(request.args.get("quote", type=db_int), "post.quote")
             if quoted is not None and quoted.thread_id == thread.id:
                 form.body.data = services.quote_text(quoted)
             form.submission.data = _new_submission_key()

@@ -153,29 +153,46 @@ def stems(text: str) -> list[str]:
 
 
 # --- Extracts --------------------------------------------------------------------------
+# Linear and bounded, whatever the post: only its first SCAN_MAX characters are read, the
+# first MATCHES_MAX matches are weighed (one sliding window over them) and an extract
+# marks MARKS_MAX words at most. A reply of "1 1 1 …" searched for "1" costs what any
+# other post costs.
 
 EXTRACT_LENGTH = 240  # characters around the best cluster of matches
 _LEAD = 60  # characters of context kept before the first match of the extract
+SCAN_MAX = 10_000  # characters of a post read for its extract
+MATCHES_MAX = 200  # matches weighed to place the extract
+MARKS_MAX = 20  # words marked in one extract
 
 
-def _matches(text: str, wanted: frozenset[str]) -> list[Token]:
-    return [
-        t
-        for t in tokens(text)
-        if not is_stop_word(t.word) and stem(t.word) in wanted  # stop words are never indexed
-    ]
+def _matches(text: str, wanted: frozenset[str], limit: int | None = None) -> list[Token]:
+    """The words of the text whose stem is wanted, in order; the first `limit` of them."""
+    found = []
+    for t in tokens(text):
+        if not is_stop_word(t.word) and stem(t.word) in wanted:  # stop words are never indexed
+            found.append(t)
+            if limit is not None and len(found) >= limit:
+                break
+    return found
 
 
-def _marked(text: str, matches: list[Token], start: int, end: int) -> Markup:
-    """text[start:end], escaped, with the matches inside it wrapped in <mark>."""
+def _marked(
+    text: str, matches: list[Token], start: int, end: int, limit: int | None = None
+) -> Markup:
+    """text[start:end], escaped, with the matches inside it (the first `limit` of them)
+    wrapped in <mark>."""
     out = []
     pos = start
+    marks = 0
     for match in matches:
         if match.start < start or match.end > end:
             continue
+        if limit is not None and marks >= limit:
+            break
         out.append(escape(text[pos : match.start]))
         out.append(Markup("<mark>%s</mark>") % text[match.start : match.end])
         pos = match.end
+        marks += 1
     out.append(escape(text[pos:end]))
     return Markup("").join(out)
 
@@ -186,33 +203,60 @@ def highlight(text: str, wanted: frozenset[str]) -> Markup:
     return _marked(text, _matches(text, wanted), 0, len(text))
 
 
+def _best_start(matches: list[Token], length: int) -> int:
+    """Where the window of `length` characters that covers the most distinct stems starts:
+    near one of the matches, the first best one. One pass: both ends only move forward."""
+    stems_of = [stem(m.word) for m in matches]
+    counts: dict[str, int] = {}
+    best, start = 0, 0
+    left = right = 0  # the window holds matches[left:right]
+    for first in matches:
+        window_start = max(first.start - _LEAD, 0)
+        while right < len(matches) and matches[right].end <= window_start + length:
+            counts[stems_of[right]] = counts.get(stems_of[right], 0) + 1
+            right += 1
+        while left < right and matches[left].start < window_start:
+            counts[stems_of[left]] -= 1
+            if not counts[stems_of[left]]:
+                del counts[stems_of[left]]
+            left += 1
+        if len(counts) > best:
+            best, start = len(counts), window_start
+    return start
+
+
+def _shown(text: str, wanted: frozenset[str], start: int, end: int) -> list[Token]:
+    """The matches inside text[start:end], found again there (the extract may reach past
+    the matches weighed), whole words only."""
+    found = []
+    for t in _matches(text[start:end], wanted):
+        if (t.start == 0 and start > 0 and _RUN.match(text, start - 1)) or (
+            t.end == end - start and end < len(text) and _RUN.match(text, end)
+        ):
+            continue  # a piece of a word cut by the extract
+        found.append(Token(t.start + start, t.end + start, t.word))
+    return found
+
+
 def extract(text: str, wanted: frozenset[str], length: int = EXTRACT_LENGTH) -> Markup:
     """About `length` characters of the text around the most query words, with the matches
     wrapped in <mark> and everything else escaped; the start of the text if none match."""
     text = normalize(text)
-    matches = _matches(text, wanted)
-    if len(text) <= length:
-        return _marked(text, matches, 0, len(text))
-    start = 0
-    best = 0
-    for first in matches:  # the window starting near this match that covers most stems
-        window_start = max(first.start - _LEAD, 0)
-        covered = {
-            stem(m.word)
-            for m in matches
-            if m.start >= window_start and m.end <= window_start + length
-        }
-        if len(covered) > best:
-            best, start = len(covered), window_start
-    end = min(start + length, len(text))
-    start = max(min(start, len(text) - length), 0)
+    full = len(text)
+    if full <= length:
+        return _marked(text, _matches(text, wanted), 0, full, MARKS_MAX)
+    scanned = text[:SCAN_MAX]
+    matches = _matches(scanned, wanted, MATCHES_MAX)
+    start = _best_start(matches, length)
+    end = min(start + length, full)
+    start = max(min(start, full - length), 0)
     # Cut on spaces, never inside a word nor after the first match shown.
     if start > 0:
         first_shown = min((m.start for m in matches if m.start >= start), default=start + _LEAD)
         space = text.find(" ", start, first_shown)
         start = space + 1 if space >= 0 else start
-    if end < len(text):
+    if end < full:
         space = text.rfind(" ", start, end)
         end = space if space > start else end
-    body = _marked(text, matches, start, end)
-    return Markup("%s%s%s") % ("… " if start > 0 else "", body, " …" if end < len(text) else "")
+    body = _marked(text, _shown(text, wanted, start, end), start, end, MARKS_MAX)
+    return Markup("%s%s%s") % ("… " if start > 0 else "", body, " …" if end < full else "")

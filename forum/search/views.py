@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import current_app, render_template, request
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
 from sqlalchemy import select
 
-from forum.extensions import db
+from forum.extensions import db, limiter
 from forum.forms import choices
 from forum.groups.models import Group
 from forum.permissions import can, require
@@ -14,7 +16,24 @@ from forum.search import bp, services
 from forum.search.forms import SearchForm
 
 
+def _searcher_key() -> str:
+    """Searches are counted per account, a visitor's per address."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return f"ip:{get_remote_address()}"
+
+
+def _no_query() -> bool:
+    return not request.args.get("q", "").strip()  # the empty form costs nothing
+
+
+search_limit = limiter.limit(
+    lambda: current_app.config["RATELIMIT_SEARCH"], key_func=_searcher_key, exempt_when=_no_query
+)
+
+
 @bp.route("/search")
+@search_limit
 def show_results():
     """Full-text search over threads and posts, everywhere or in one group (`?group=slug`)."""
     group = None
