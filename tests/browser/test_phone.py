@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from forum.discussions import services
@@ -157,3 +158,15 @@ def test_group_page_lists_threads_as_blocks_with_their_states_in_words(phone: Pa
     expect(rows.nth(1).locator("td").nth(1)).to_have_text("1 réponse")
     expect(first.locator("td").nth(1)).to_have_text("0 réponse")
     expect(first.locator("time")).to_have_text("à l'instant")
+
+
+def test_phone_layout_keeps_axe_quiet_with_the_menu_open(phone: Page, live_server):
+    """The phone-only parts (the open Menu, the thread table shown as a list) are checked
+    by axe-core too: the accessibility suite runs at a desktop size."""
+    data = seed(live_server)
+    phone.goto(f"/groups/{data['slug']}/")
+    header(phone).get_by_text("Menu", exact=True).click()
+    expect(header(phone).get_by_role("link", name="Se connecter")).to_be_visible()
+    violations = Axe().run(phone).response["violations"]
+    blocking = [(v["id"], v["help"]) for v in violations if v["impact"] in ("serious", "critical")]
+    assert blocking == []
