@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Flask
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import parse_pattern
+from flask import Flask, g
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    get_locale,
+    get_timezone,
+    get_translations,
+)
+from markupsafe import Markup, escape
+
+# Past this age a date shows as the day it was (in Europe/Paris), no longer as "3 days ago".
+RELATIVE_DAYS = 7
 
 
 def page_numbers(page: int, pages: int, around: int = 2) -> list[int | None]:
@@ -21,6 +36,91 @@ def page_numbers(page: int, pages: int, around: int = 2) -> list[int | None]:
     return numbers
 
 
+class _Dates:
+    """What `when()` needs for one locale, looked up once per request: a thread page shows
+    20 dates, and Flask-Babel's format_datetime costs about 0.05 ms each."""
+
+    __slots__ = ("now", "tz", "locale", "glue", "date", "time", "texts", "_gettext")
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)  # one "now" for the whole page
+        self.tz = ZoneInfo(str(get_timezone()))  # Europe/Paris; zoneinfo is faster than pytz
+        self.locale = get_locale()
+        # "{1}, {0}": the long date, then the short time; quotes mark literal words.
+        self.glue = self.locale.datetime_formats["long"].replace("'", "")
+        self.date = parse_pattern(self.locale.date_formats["long"].pattern)
+        self.time = parse_pattern(self.locale.time_formats["short"].pattern)
+        # Formatted pieces, by day, by minute and by relative wording.
+        self.texts: dict[object, str] = {}
+        translations = get_translations()
+        self._gettext = (translations.gettext, translations.ngettext)
+
+    def day(self, local: datetime) -> str:
+        key = local.date()
+        text = self.texts.get(key)
+        if text is None:
+            text = self.texts[key] = self.date.apply(local, self.locale)
+        return text
+
+    def moment(self, local: datetime) -> str:
+        """The long date and the time: "1 décembre 2026, 10:48"."""
+        key = (local.hour, local.minute)
+        time = self.texts.get(key)
+        if time is None:
+            time = self.texts[key] = self.time.apply(local, self.locale)
+        return self.glue.replace("{1}", self.day(local)).replace("{0}", time)
+
+    def relative(self, seconds: float) -> str | None:
+        """ "3 hours ago" in the page's language; None past RELATIVE_DAYS."""
+        if seconds < 60:
+            unit, num = "now", 0
+        elif seconds < 3600:
+            unit, num = "minutes", int(seconds // 60)
+        elif seconds < 86400:
+            unit, num = "hours", int(seconds // 3600)
+        elif seconds < RELATIVE_DAYS * 86400:
+            unit, num = "days", int(seconds // 86400)
+        else:
+            return None
+        key = (unit, num)
+        text = self.texts.get(key)
+        if text is None:
+            gettext, ngettext = self._gettext
+            if unit == "now":
+                text = gettext("just now")
+            elif unit == "minutes":
+                text = ngettext("%(num)s minute ago", "%(num)s minutes ago", num)
+            elif unit == "hours":
+                text = ngettext("%(num)s hour ago", "%(num)s hours ago", num)
+            else:
+                text = ngettext("%(num)s day ago", "%(num)s days ago", num)
+            text = self.texts[key] = text % {"num": num}
+        return text
+
+
+def when(value: datetime | None) -> Markup:
+    """A date as people say it, "il y a 3 heures", in a <time> element that gives the exact
+    moment to machines (UTC, ISO 8601) and to people (the title, in Europe/Paris). Older than
+    RELATIVE_DAYS, the day itself (in Europe/Paris): "12 mars 2026"."""
+    if value is None:
+        return Markup("")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)  # stored datetimes are UTC
+    locale = get_locale()
+    cache = g.setdefault("_when", {})
+    dates = cache.get(locale)
+    if dates is None:
+        dates = cache[locale] = _Dates()
+    utc = value.astimezone(UTC)
+    local = utc.astimezone(dates.tz)
+    text = dates.relative((dates.now - utc).total_seconds()) or dates.day(local)
+    iso = utc.replace(tzinfo=None).isoformat(timespec="seconds")
+    # Every part is escaped or our own digits; Markup.format would cost more than the rest.
+    return Markup(  # noqa: S704
+        f'<time datetime="{iso}Z" title="{escape(dates.moment(local))}">{escape(text)}</time>'
+    )
+
+
 def register_templating(app: Flask) -> None:
     from flask_login import current_user
 
@@ -28,7 +128,7 @@ def register_templating(app: Flask) -> None:
     from forum.permissions import can
 
     app.jinja_env.globals.update(
-        can=can, current_locale=lambda: str(get_locale()), page_numbers=page_numbers
+        can=can, current_locale=lambda: str(get_locale()), page_numbers=page_numbers, when=when
     )
     # Notification state for the header and follow buttons: each runs one small query for a
     # signed-in member and none for a visitor.
