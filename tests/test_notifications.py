@@ -3,6 +3,7 @@ daily digests with time moved."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from datetime import UTC, date, datetime, timedelta
@@ -12,13 +13,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event, func, select
 
+from forum import events
 from forum.accounts import services as accounts
+from forum.accounts.models import User
 from forum.db import utcnow
 from forum.discussions import services as discussions
 from forum.extensions import db as _db
 from forum.groups.models import Role
 from forum.mail import OutboxMail, send_due
-from forum.notifications import services
+from forum.notifications import digest, services
 from forum.notifications.models import GroupSubscription, Notification, ThreadSubscription
 from tests.conftest import csrf_token, login_as, post_form
 from tests.factories import add_member, make_group, make_user
@@ -86,6 +89,20 @@ def unsubscribe_path(msg) -> str:
     header = str(msg["List-Unsubscribe"]).strip()  # a long header is folded onto a new line
     assert header.startswith("<") and header.endswith(">"), header
     return urlsplit(header[1:-1]).path
+
+
+@contextlib.contextmanager
+def _statements():
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(_db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", record)
 
 
 def links(text: str) -> list[str]:
@@ -424,7 +441,7 @@ def test_an_empty_morning_sends_nothing_and_what_comes_later_waits(mail_app, smt
     day = tomorrow_in_paris()
 
     run = services.send_digests(paris(day, 7, 0))
-    assert (run.users, run.sent) == (1, 0)
+    assert (run.users, run.sent) == (2, 0)  # Dora and Anne: nothing to send, the day is used
     _db.session.refresh(dora)
     assert dora.last_digest_on == day  # the day's slot is used, without mail
 
@@ -487,10 +504,15 @@ def test_switching_from_daily_to_immediate_sends_what_was_pending(mail_app, smtp
     assert "Pending one" in SMTPSink.text(summary) and "Pending two" in SMTPSink.text(summary)
     assert all(n.mailed_at is not None for n in notifications_of(dora))
 
+    # One mail per thread until she comes back: the summary was that mail.
+    discussions.reply(anne, thread, body="Not at once: she has not read the summary")
+    deliver()
+    assert len(smtp.to("dora@example.org")) == 1
+    events.thread_read.send(thread, user=dora, number=thread.last_number)
     discussions.reply(anne, thread, body="Now at once")
     deliver()
     assert len(smtp.to("dora@example.org")) == 2
-    assert services.send_digests(paris(tomorrow_in_paris(), 7, 0)).users == 0
+    assert services.send_digests(paris(tomorrow_in_paris(), 7, 0)).sent == 0
     deliver()
     assert len(smtp.to("dora@example.org")) == 2
 
@@ -541,13 +563,13 @@ def test_two_digest_runs_at_once_send_one_mail(postgres_app, smtp, monkeypatch):
 
     # Both runs list Dora as due before either claims her day: only the claim can stop one.
     barrier = threading.Barrier(2)
-    original = services._send_digest
+    original = digest._send_digest
 
     def claim_together(*args):
         barrier.wait(timeout=10)
         return original(*args)
 
-    monkeypatch.setattr(services, "_send_digest", claim_together)
+    monkeypatch.setattr(digest, "_send_digest", claim_together)
     now = paris(tomorrow_in_paris(), 7, 0)
     runs = []
 
@@ -568,8 +590,8 @@ def test_two_digest_runs_at_once_send_one_mail(postgres_app, smtp, monkeypatch):
         send_due()
         digests = _db.session.scalars(select(OutboxMail).where(OutboxMail.template == "digest"))
         assert len(digests.all()) == 1
-    [digest] = smtp.to("dora@example.org")
-    assert "One" in SMTPSink.text(digest) and "Two" in SMTPSink.text(digest)
+    [mail] = smtp.to("dora@example.org")
+    assert "One" in SMTPSink.text(mail) and "Two" in SMTPSink.text(mail)
 
 
 # --- Pages: follow buttons, the list, the header -----------------------------------------
@@ -646,36 +668,65 @@ def test_following_and_unfollowing_a_group(mail_app, client, group):
     assert client.post("/groups/nowhere/subscription").status_code == 404
 
 
-def test_the_notification_list_and_the_unread_count(mail_app, client, group):
-    anne, bruno = person("Anne", notify="never"), person("Bruno")
+def test_the_list_groups_a_threads_replies_and_reading_marks_them_read(mail_app, client, group):
+    anne, bruno, carla = person("Anne", notify="never"), person("Bruno"), person("Carla")
     thread = start(anne, group, title="Food bank")
-    posts = [discussions.reply(bruno, thread, body=f"Reply {i}") for i in range(31)]
+    posts = [discussions.reply(bruno, thread, body=f"Reply {i} here") for i in range(27)]
+    school = start(anne, group, title="School")
+    discussions.reply(carla, school, body="The school answered")
     _db.session.commit()
     assert client.get("/notifications").status_code == 302  # sign in first
 
     login_as(client, anne)
     page = client.get("/notifications").get_data(as_text=True)
-    assert 'href="/notifications">Notifications <span class="tag tag-new">31<' in page
-    assert page.count("Bruno replied in “Food bank”") == 30
-    assert 'href="/notifications?page=2"' in page
-    second = client.get("/notifications?page=2").get_data(as_text=True)
-    assert second.count("Bruno replied in “Food bank”") == 1
+    assert 'href="/notifications">Notifications <span class="tag tag-new">28<' in page
+    # 27 replies are one line, at the first unread one; a single reply keeps its own line.
+    assert page.count("27 new replies in “Food bank”") == 1
+    assert "Bruno replied in" not in page and "Reply 0 here" in page
+    assert "Carla replied in “School”" in page
+    assert page.index("Carla replied in") < page.index("27 new replies")  # newest first
+    first = notifications_of(anne)[0]
+    assert f'href="/notifications/{first.id}"' in page
+    response = client.get(f"/notifications/{first.id}")
+    assert response.headers["Location"] == f"/posts/{posts[0].id}"
 
-    newest = notifications_of(anne)[-1]
-    response = client.get(f"/notifications/{newest.id}")
-    assert response.headers["Location"] == f"/posts/{posts[-1].id}"
-    assert services.unread_count(anne) == 30
+    # Reading the thread up to the tenth reply marks those read, in one UPDATE.
+    number, _, _ = posts[9].number, thread.id, anne.id  # loaded before counting
+    with _statements() as sent:
+        events.thread_read.send(thread, user=anne, number=number)
+    assert len(sent) == 1 and sent[0].lstrip().upper().startswith("UPDATE")
+    _db.session.commit()
+    assert services.unread_count(anne) == 18  # 17 in Food bank, 1 in School
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "17 new replies in “Food bank”" in page and "Reply 10 here" in page
+    assert "10 replies in “Food bank”" in page and "Reply 0 here" not in page
+
     other = person("Other")
     _db.session.commit()
     other_client = mail_app.test_client()
     login_as(other_client, other)
-    assert other_client.get(f"/notifications/{newest.id}").status_code == 404  # not theirs
+    assert other_client.get(f"/notifications/{first.id}").status_code == 404  # not theirs
 
     response = post_form(client, "/notifications/read", {}, form_url="/notifications")
     assert response.status_code == 302
     assert services.unread_count(anne) == 0
     page = client.get("/notifications").get_data(as_text=True)
     assert 'href="/notifications">Notifications</a>' in page
+    assert "27 replies in “Food bank”" in page
+
+
+def test_the_list_pages_what_it_cannot_group(mail_app, client, group):
+    anne, bruno = person("Anne", notify="never"), person("Bruno")
+    thread = start(bruno, group, title="Roll call")
+    for i in range(services.NOTIFICATIONS_PER_PAGE + 1):
+        discussions.reply(bruno, thread, body=f"@anne call {i}")
+    login_as(client, anne)
+    page = client.get("/notifications").get_data(as_text=True)
+    assert page.count("Bruno mentioned you in “Roll call”") == services.NOTIFICATIONS_PER_PAGE
+    assert 'href="/notifications?page=2"' in page
+    second = client.get("/notifications?page=2").get_data(as_text=True)
+    assert second.count("Bruno mentioned you in “Roll call”") == 1
+    assert "call 0" in second
 
 
 def test_a_visitors_pages_run_no_notification_query(mail_app, client, group):
@@ -704,11 +755,17 @@ def test_a_visitors_pages_run_no_notification_query(mail_app, client, group):
 
 
 def test_the_account_page_sets_how_mail_arrives(mail_app, client):
-    user = person("Paul")
+    user = User(email="paul@example.org", display_name="Paul", username="paul", locale="en")
+    user.password_hash = make_user().password_hash
+    user.email_verified_at = utcnow()
+    _db.session.add(user)
+    _db.session.flush()
+    assert user.notify_email == "default"  # new accounts get the default
     _db.session.commit()
     login_as(client, user)
     page = client.get("/account/").get_data(as_text=True)
-    assert 'name="notify_email"' in page and "A daily digest" in page
+    assert 'name="notify_email"' in page and "Only a daily digest" in page
+    assert '<option selected value="default">Recommended: mentions' in page
     response = post_form(
         client, "/account/", {"display_name": "Paul", "locale": "en", "notify_email": "never"}
     )
