@@ -777,3 +777,138 @@ def test_the_account_page_sets_how_mail_arrives(mail_app, client):
     )
     assert bad.status_code == 200 and user.notify_email == "never"
     assert _db.session.scalar(select(func.count(Notification.id))) == 0
+
+
+# --- The default: what concerns the member at once, the rest in the digest ----------------
+
+
+def test_by_default_what_concerns_the_member_is_mailed_at_once_the_rest_waits(
+    mail_app, smtp, group
+):
+    dora = person("Dora", notify="default")
+    anne, bruno = person("Anne", notify="never"), person("Bruno", notify="never")
+    services.follow_group(dora, group)
+    own = start(dora, group, title="Dora's thread")
+    followed = start(bruno, group, title="Bruno's thread")  # a followed group's new thread
+    discussions.reply(dora, followed, body="I follow this one")
+    deliver()
+    assert smtp.to("dora@example.org") == []
+
+    discussions.reply(anne, own, body="An answer to Dora")  # a reply in her own thread
+    discussions.reply(anne, followed, body="Plain news in a followed thread")
+    deliver()
+    [first] = smtp.to("dora@example.org")
+    assert first["Subject"] == "New reply in “Dora's thread”"
+
+    discussions.reply(bruno, followed, body="@dora what do you think?")  # a mention
+    deliver()
+    assert smtp.to("dora@example.org")[1]["Subject"] == "Bruno mentioned you in “Bruno's thread”"
+
+    # A quote names the quoted member's @handle: a mention.
+    third = start(anne, group, title="Third")
+    hers = discussions.reply(dora, third, body="My view")
+    discussions.reply(anne, third, body=discussions.quote_text(hers) + "Agreed")
+    deliver()
+    quoted = smtp.to("dora@example.org")
+    assert len(quoted) == 3 and quoted[2]["Subject"] == "Anne mentioned you in “Third”"
+
+    # The next morning's digest brings the rest, and only the rest.
+    assert services.send_digests(paris(tomorrow_in_paris(), 7, 0)).sent == 1
+    deliver()
+    digest_mail = smtp.to("dora@example.org")[3]
+    text = SMTPSink.text(digest_mail)
+    assert "Bruno started the thread:" in text and "Plain news in a followed thread" in text
+    assert "An answer to Dora" not in text and "what do you think" not in text
+    assert digest_mail["Subject"] == "Your daily digest: 3 new notifications"  # and “Third”
+
+
+def test_one_mail_per_thread_until_the_member_comes_back(mail_app, smtp, group):
+    dora = person("Dora", notify="default")
+    anne = person("Anne")
+    thread = start(dora, group, title="Housing")
+    for i in range(27):
+        discussions.reply(anne, thread, body=f"Reply number {i}")
+    deliver()
+    assert len(smtp.to("dora@example.org")) == 1  # not 27
+    assert len(notifications_of(dora)) == 27
+
+    # She comes back and reads the first ten: the next reply mails again, once.
+    events.thread_read.send(thread, user=dora, number=11)
+    discussions.reply(anne, thread, body="Back at once")
+    discussions.reply(anne, thread, body="But only once")
+    deliver()
+    mails = smtp.to("dora@example.org")
+    assert len(mails) == 2 and "Back at once" in SMTPSink.text(mails[1])
+
+    events.thread_read.send(thread, user=dora, number=thread.last_number)
+    discussions.reply(anne, thread, body="Later, at once")
+    discussions.reply(anne, thread, body="Held back")
+    deliver()
+    assert len(smtp.to("dora@example.org")) == 3
+
+    # The digest skips what she read on the site: only the last held-back reply is left.
+    assert services.send_digests(paris(tomorrow_in_paris(), 7, 0)).notifications == 1
+    deliver()
+    text = SMTPSink.text(smtp.to("dora@example.org")[3])
+    assert "Held back" in text and "Reply number" not in text and "only once" not in text
+
+
+def test_upgrading_gives_old_notifications_a_subject_and_old_members_the_new_default(tmp_path):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from forum import create_app
+    from tests.conftest import base_config
+
+    config = base_config(tmp_path, None)
+    config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    app = create_app(config)
+    old = "0006_search_scope"
+    rows = [
+        "INSERT INTO users (id, email, display_name, username, password_hash, is_admin, "
+        "session_token, notify_email, created_at) VALUES "
+        "(1, 'a@b.fr', 'A', 'a', 'x', false, 't1', 'immediate', '2026-01-01 00:00:00'), "
+        "(2, 'b@b.fr', 'B', 'b', 'x', false, 't2', 'daily', '2026-01-01 00:00:00')",
+        "INSERT INTO groups (id, name, slug, description, created_at) "
+        "VALUES (1, 'G', 'g', '', '2026-01-01 00:00:00')",
+        "INSERT INTO threads (id, group_id, author_id, title, is_pinned, post_count, "
+        "last_number, last_posted_at, created_at) "
+        "VALUES (1, 1, 2, 'T', false, 1, 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+        "INSERT INTO posts (id, thread_id, author_id, number, body, body_html, edit_count, "
+        "created_at) VALUES (1, 1, 2, 1, 'b', '<p>b</p>', 0, '2026-01-01 00:00:00')",
+        "INSERT INTO notifications (id, user_id, kind, thread_id, post_id, created_at) VALUES "
+        "(1, 1, 'reply', 1, 1, '2026-01-02 00:00:00'), "
+        "(2, 2, 'reply', 1, 1, '2026-01-02 00:00:00')",
+    ]
+    with app.app_context():
+        upgrade(revision=old)
+        with _db.engine.begin() as conn:
+            for row in rows:
+                conn.execute(text(row))
+        upgrade()
+        with _db.engine.connect() as conn:
+            users = conn.execute(text("SELECT id, notify_email FROM users ORDER BY id")).all()
+            notes = conn.execute(
+                text(
+                    "SELECT id, subject_type, subject_id, mailed_at IS NOT NULL "
+                    "FROM notifications ORDER BY id"
+                )
+            ).all()
+            conn.execute(
+                text(
+                    "INSERT INTO notifications (user_id, kind, subject_type, subject_id, "
+                    "post_id, created_at) VALUES (1, 'flagged', 'flag', 9, 1, '2026-01-03')"
+                )
+            )
+            conn.commit()
+        assert [tuple(u) for u in users] == [(1, "default"), (2, "daily")]
+        # The old default's unmailed notification would never have been mailed: settled.
+        # The daily member's still waits for their digest.
+        assert [tuple(n) for n in notes] == [(1, "post", 1, 1), (2, "post", 1, 0)]
+
+        downgrade(revision=old)
+        with _db.engine.connect() as conn:
+            users = conn.execute(text("SELECT id, notify_email FROM users ORDER BY id")).all()
+            kept = conn.execute(text("SELECT id FROM notifications ORDER BY id")).all()
+        assert [tuple(u) for u in users] == [(1, "immediate"), (2, "daily")]
+        assert [tuple(n) for n in kept] == [(1,), (2,)]  # the threadless report is gone
