@@ -18,6 +18,7 @@ from forum.accounts import services as accounts
 from forum.accounts.models import User
 from forum.db import utcnow
 from forum.discussions import services as discussions
+from forum.discussions.models import Flag
 from forum.extensions import db as _db
 from forum.groups.models import Role
 from forum.mail import OutboxMail, send_due
@@ -912,3 +913,176 @@ def test_upgrading_gives_old_notifications_a_subject_and_old_members_the_new_def
             kept = conn.execute(text("SELECT id FROM notifications ORDER BY id")).all()
         assert [tuple(u) for u in users] == [(1, "immediate"), (2, "daily")]
         assert [tuple(n) for n in kept] == [(1,), (2,)]  # the threadless report is gone
+
+
+# --- Reports and moderation -------------------------------------------------------------
+
+
+def flagged(post, reporter) -> None:
+    """Send post_flagged for the reporter's flag, as `discussions.flag_post` does once the
+    lead's change lands (the route then sends it too: told once all the same)."""
+    _db.session.expire_all()
+    flag = _db.session.scalar(
+        select(Flag).where(Flag.post_id == post.id, Flag.user_id == reporter.id)
+    )
+    events.post_flagged.send(flag)
+    _db.session.commit()
+
+
+def kinds_of(user) -> list[str]:
+    _db.session.expire_all()
+    return [n.kind for n in notifications_of(user)]
+
+
+@pytest.fixture
+def moderated(mail_app, group):
+    """Anne writes in a group that Coord and Cora coordinate; Bruno, Carla and Dan read."""
+    cast = {name: person(name) for name in ("Anne", "Bruno", "Carla", "Dan", "Coord", "Cora")}
+    for name in ("Coord", "Cora"):
+        add_member(cast[name], group, Role.COORDINATOR)
+    add_member(cast["Carla"], group)
+    thread = start(cast["Anne"], group, title="Winter")
+    post = discussions.reply(cast["Anne"], thread, body="Something rude")
+    deliver()
+    return cast, thread, post
+
+
+def test_a_report_tells_the_coordinators_once_without_the_reporters_words(
+    mail_app, smtp, moderated
+):
+    cast, thread, post = moderated
+    smtp.messages.clear()
+    bruno = mail_app.test_client()
+    login_as(bruno, cast["Bruno"])
+    flag_url = f"/posts/{post.id}/flag"
+    assert post_form(bruno, flag_url, {"reason": "SECRET words"}).status_code == 302
+    flagged(post, cast["Bruno"])
+
+    assert kinds_of(cast["Coord"]) == kinds_of(cast["Cora"]) == ["flagged"]
+    assert [kinds_of(cast[n]) for n in ("Anne", "Bruno", "Carla")] == [[], [], []]
+    deliver()
+    [mail] = smtp.to("coord@example.org")
+    assert mail["Subject"] == "A message was reported in Section LDH de Clamart"
+    text, html = SMTPSink.text(mail), mail.get_body(preferencelist=("html",)).get_content()
+    assert "http://localhost/groups/ldh-clamart/flags" in text
+    assert "SECRET" not in text + html + str(mail["Subject"])
+    coord = mail_app.test_client()
+    login_as(coord, cast["Coord"])
+    page = coord.get("/notifications").get_data(as_text=True)
+    assert "A message in “Winter” was reported to the moderators of Section LDH" in page
+    assert "SECRET" not in page and "Bruno" not in page  # nor who reported it
+
+    # A second report while the first is open: the coordinators know already.
+    carla = mail_app.test_client()
+    login_as(carla, cast["Carla"])
+    post_form(carla, flag_url, {"reason": "SECRET too"})
+    flagged(post, cast["Carla"])
+    deliver()
+    assert kinds_of(cast["Coord"]) == ["flagged"] and len(smtp.to("coord@example.org")) == 1
+
+    # Once the reports are closed, a new one is news again.
+    form = "/groups/ldh-clamart/flags"
+    post_form(coord, f"/posts/{post.id}/dismiss-flags", {}, form_url=form)
+    dan = mail_app.test_client()
+    login_as(dan, cast["Dan"])
+    post_form(dan, flag_url, {"reason": "SECRET again"})
+    flagged(post, cast["Dan"])
+    assert kinds_of(cast["Coord"]) == kinds_of(cast["Cora"]) == ["flagged", "flagged"]
+
+
+def test_the_author_of_a_hidden_post_is_told_the_public_reason_only(mail_app, smtp, moderated):
+    cast, thread, post = moderated
+    bruno = mail_app.test_client()
+    login_as(bruno, cast["Bruno"])
+    post_form(bruno, f"/posts/{post.id}/flag", {"reason": "SECRET words"})
+    flagged(post, cast["Bruno"])
+    smtp.messages.clear()
+
+    coord = mail_app.test_client()
+    login_as(coord, cast["Coord"])
+    page = f"/threads/{thread.id}?page=1"
+    response = post_form(coord, f"/posts/{post.id}/hide", {"reason": "Off topic"}, form_url=page)
+    assert response.status_code == 302
+    _db.session.expire_all()
+    assert kinds_of(cast["Anne"])[-1] == "post_hidden"
+    deliver()
+    [mail] = smtp.to("anne@example.org")
+    assert mail["Subject"] == "Your message in “Winter” was hidden"
+    text = SMTPSink.text(mail)
+    assert "hidden by the moderators: Off topic" in text and "SECRET" not in text
+    anne = mail_app.test_client()
+    login_as(anne, cast["Anne"])
+    listing = anne.get("/notifications").get_data(as_text=True)
+    assert "was hidden by the moderators: Off topic" in listing and "SECRET" not in listing
+
+    # A moderator hiding their own post is not told of it.
+    own = discussions.reply(cast["Coord"], thread, body="My own mistake")
+    deliver()
+    post_form(coord, f"/posts/{own.id}/hide", {"reason": "Mine"}, form_url=page)
+    assert "post_hidden" not in kinds_of(cast["Coord"])
+
+
+def test_the_author_is_told_when_a_moderator_locks_or_moves_their_thread(mail_app, smtp, moderated):
+    cast, thread, post = moderated
+    meudon = make_group("solidarite-meudon", name="Solidarité Meudon")
+    add_member(cast["Coord"], meudon, Role.COORDINATOR)
+    _db.session.commit()
+    smtp.messages.clear()
+    coord = mail_app.test_client()
+    login_as(coord, cast["Coord"])
+    page = f"/threads/{thread.id}?page=1"
+
+    assert post_form(coord, f"/threads/{thread.id}/lock", {}, form_url=page).status_code == 302
+    assert kinds_of(cast["Anne"]) == ["thread_locked"]
+    deliver()
+    [locked] = smtp.to("anne@example.org")
+    assert locked["Subject"] == "Your thread “Winter” was locked"
+    post_form(coord, f"/threads/{thread.id}/unlock", {}, form_url=page)
+    assert kinds_of(cast["Anne"]) == ["thread_locked"]  # unlocking is no news
+
+    move = f"/threads/{thread.id}/move"
+    assert post_form(coord, move, {"group": "solidarite-meudon"}).status_code == 302
+    assert kinds_of(cast["Anne"]) == ["thread_locked", "thread_moved"]
+    deliver()
+    moved = smtp.to("anne@example.org")[1]
+    assert "Your thread “Winter” was moved to Solidarité Meudon" in SMTPSink.text(moved)
+
+    # A moderator's own thread: nobody to tell.
+    own = start(cast["Coord"], meudon, title="Mine")
+    _db.session.commit()
+    post_form(coord, f"/threads/{own.id}/lock", {}, form_url=f"/threads/{own.id}?page=1")
+    assert kinds_of(cast["Coord"]) == []
+
+
+def test_a_feature_adds_its_own_kind_without_a_schema_change(mail_app, smtp, client, monkeypatch):
+    from types import SimpleNamespace
+
+    from forum.notifications import kinds
+
+    meeting = SimpleNamespace(id=7, title="General assembly", slug="ldh-clamart")
+    load = lambda ids: {7: meeting} if 7 in ids else {}  # noqa: E731
+    monkeypatch.setitem(kinds._LOADERS, "test_meeting", load)
+    kind = kinds.Kind(
+        name="test_meeting_new",
+        subject_type="test_meeting",
+        line=lambda n, m: f"A meeting is planned: {m.title}",
+        mail_subject=lambda n, m: f"New meeting: {m.title}",
+        target=lambda m: ("groups.show_group", {"slug": m.slug}),
+        visible=lambda user, m: True,
+        link_label="See the group",
+    )
+    monkeypatch.setitem(kinds._KINDS, kind.name, kind)
+    dora = person("Dora", notify="default")
+    services.notify([dora], "test_meeting_new", meeting)
+    deliver()
+
+    [note] = notifications_of(dora)
+    assert (note.subject_type, note.subject_id, note.thread_id) == ("test_meeting", 7, None)
+    [mail] = smtp.to("dora@example.org")
+    assert mail["Subject"] == "New meeting: General assembly"
+    assert "http://localhost/groups/ldh-clamart/" in SMTPSink.text(mail)
+    login_as(client, dora)
+    assert "A meeting is planned: General assembly" in client.get("/notifications").get_data(
+        as_text=True
+    )
+    assert client.get(f"/notifications/{note.id}").headers["Location"] == "/groups/ldh-clamart/"

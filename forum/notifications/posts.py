@@ -7,7 +7,7 @@ one to the author. A post that quotes someone names their @handle: a mention.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from forum.accounts.models import User
 from forum.discussions.models import Flag, Post, Thread
@@ -103,8 +103,12 @@ def on_post_flagged(flag: Flag) -> None:
                 Notification.kind == FLAGGED,
                 Notification.post_id == post.id,
                 Notification.user_id.in_(coordinators),
-                # Told of another report still open, or not yet read the one they had.
-                (Notification.subject_id.in_(other_open)) | (Notification.read_at.is_(None)),
+                # Told of another report still open, or of this one (reported again, its
+                # words changed) and not read yet.
+                or_(
+                    Notification.subject_id.in_(other_open),
+                    (Notification.subject_id == flag.id) & Notification.read_at.is_(None),
+                ),
             )
         )
     )
