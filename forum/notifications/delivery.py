@@ -7,7 +7,8 @@ Who gets a mail at once (`User.notify_email`):
   threads they follow, new threads of groups they follow) in the daily digest;
 - "immediate": everything at once; "daily": everything in the digest; "never": no mail.
 Even at once, a thread sends one mail until the member comes back: while they have an
-unread mailed notification in it, the next ones wait for the digest (or the site).
+unread notification in it that had its own mail, the next ones wait for the digest (or the
+site).
 """
 
 from __future__ import annotations
@@ -101,6 +102,7 @@ def _mail_at_once(spec: kinds.Kind, subject, thread, created) -> None:
     for notification, user in wanted:
         _queue_notification_mail(spec, notification, user, subject)
         notification.mailed_at = now
+        notification.mailed_at_once = True
     db.session.flush()
 
 
@@ -113,7 +115,8 @@ def _wants_now(spec: kinds.Kind, notification, user: User, subject) -> bool:
 
 
 def _waiting_in_thread(user_ids: list[int], thread_id: int) -> set[int]:
-    """Those who have an unread notification of the thread that a mail already carried."""
+    """Those who have an unread notification of the thread that a mail of its own carried
+    (a digest does not count: it is where what waits goes)."""
     return set(
         db.session.scalars(
             select(Notification.user_id)
@@ -121,7 +124,7 @@ def _waiting_in_thread(user_ids: list[int], thread_id: int) -> set[int]:
                 Notification.user_id.in_(user_ids),
                 Notification.thread_id == thread_id,
                 Notification.read_at.is_(None),
-                Notification.mailed_at.is_not(None),
+                Notification.mailed_at_once.is_(True),
             )
             .distinct()
         )

@@ -73,6 +73,9 @@ class Notification(TimestampMixin, db.Model):
     # when it is decided that no mail will ever carry it (a thread the member stopped
     # following). Never mailed twice.
     mailed_at: Mapped[datetime | None]
+    # A mail of its own carried it (not a digest): while such a one is unread, its thread
+    # sends no other mail at once.
+    mailed_at_once: Mapped[bool] = mapped_column(default=False)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])

@@ -7,7 +7,8 @@ Create Date: 2026-12-01 10:00:00
 A notification names its subject (`subject_type`, `subject_id`): a post, a thread, a
 report, later a meeting or a pledge, so that a feature adds kinds without a schema change.
 `thread_id` stays for the forum's notifications and may be empty. Existing rows are about
-their post ("post", post_id).
+their post ("post", post_id). `mailed_at_once` tells a notification's own mail from a
+digest (one mail per thread until it is read).
 
 Mail: the old default, "immediate", mailed every reply at once (27 replies, 27 mails).
 Members who kept it (nearly all: it was the default, and nothing tells apart those who
@@ -33,6 +34,8 @@ def upgrade():
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.add_column(sa.Column('subject_type', sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column('subject_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('mailed_at_once', sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
         batch_op.alter_column('thread_id', existing_type=sa.Integer(), nullable=True)
     op.execute(
         "UPDATE notifications SET subject_type = 'post', subject_id = post_id "
@@ -45,10 +48,16 @@ def upgrade():
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.alter_column('subject_type', existing_type=sa.String(length=20), nullable=False)
         batch_op.alter_column('subject_id', existing_type=sa.Integer(), nullable=False)
+        batch_op.alter_column('mailed_at_once', existing_type=sa.Boolean(), server_default=None)
         batch_op.create_index(
             'ix_notifications_subject', ['subject_type', 'subject_id'], unique=False
         )
 
+    # Until now "immediate" members had every notification mailed on its own.
+    op.execute(
+        "UPDATE notifications SET mailed_at_once = true WHERE mailed_at IS NOT NULL "
+        "AND user_id IN (SELECT id FROM users WHERE notify_email = 'immediate')"
+    )
     op.execute(
         "UPDATE notifications SET mailed_at = created_at WHERE mailed_at IS NULL "
         "AND user_id IN (SELECT id FROM users WHERE notify_email = 'immediate')"
@@ -65,5 +74,6 @@ def downgrade():
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index('ix_notifications_subject')
         batch_op.alter_column('thread_id', existing_type=sa.Integer(), nullable=False)
+        batch_op.drop_column('mailed_at_once')
         batch_op.drop_column('subject_id')
         batch_op.drop_column('subject_type')
