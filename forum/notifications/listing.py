@@ -130,6 +130,7 @@ class NotificationRow:
     notification: Notification
     count: int
     unread: bool
+    latest_at: Any  # the newest of the line's notifications
     text: Any = None
     excerpt: str | None = None
     visible: bool = False
@@ -142,7 +143,7 @@ def notifications_page(user: User, page: int) -> PageOf:
     total = db.session.scalar(select(func.count()).select_from(keys)) or 0
     page, _ = clamp_page(page, total, NOTIFICATIONS_PER_PAGE)
     rows = db.session.execute(
-        select(keys.c.key, keys.c.shown, keys.c.n, keys.c.unread)
+        select(keys.c.key, keys.c.shown, keys.c.n, keys.c.unread, keys.c.latest_at)
         .order_by(keys.c.key.desc())
         .limit(NOTIFICATIONS_PER_PAGE)
         .offset((page - 1) * NOTIFICATIONS_PER_PAGE)
@@ -156,7 +157,7 @@ def notifications_page(user: User, page: int) -> PageOf:
         )
     }
     items = [
-        NotificationRow(loaded[row.shown], row.n, bool(row.unread))
+        NotificationRow(loaded[row.shown], row.n, bool(row.unread), row.latest_at)
         for row in rows
         if row.shown in loaded
     ]
@@ -165,7 +166,7 @@ def notifications_page(user: User, page: int) -> PageOf:
 
 
 def _row_keys(user_id: int):
-    """(key, shown, n, unread) per line: a line's key orders the list (its newest id);
+    """(key, shown, n, unread, latest_at) per line: a line's key orders the list (its newest id);
     `shown` is the notification it opens (a group's first unread, or its newest read)."""
     grouped = kinds.grouped_kinds()
     unread = case((Notification.read_at.is_(None), 1), else_=0)
@@ -177,6 +178,7 @@ def _row_keys(user_id: int):
             ).label("shown"),
             func.count(Notification.id).label("n"),
             func.max(unread).label("unread"),
+            func.max(Notification.created_at).label("latest_at"),
         )
         .where(
             Notification.user_id == user_id,
@@ -190,6 +192,7 @@ def _row_keys(user_id: int):
         Notification.id.label("shown"),
         literal(1).label("n"),
         unread.label("unread"),
+        Notification.created_at.label("latest_at"),
     ).where(
         Notification.user_id == user_id,
         or_(Notification.kind.not_in(grouped), Notification.thread_id.is_(None)),
