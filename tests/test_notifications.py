@@ -975,6 +975,7 @@ def test_a_report_tells_the_coordinators_once_without_the_reporters_words(
     mail_app, smtp, moderated
 ):
     cast, thread, post = moderated
+    cast["Cora"].notify_email = "daily"
     smtp.messages.clear()
     bruno = mail_app.test_client()
     login_as(bruno, cast["Bruno"])
@@ -1012,6 +1013,14 @@ def test_a_report_tells_the_coordinators_once_without_the_reporters_words(
     post_form(dan, flag_url, {"reason": "SECRET again"})
     flagged(post, cast["Dan"])
     assert kinds_of(cast["Coord"]) == kinds_of(cast["Cora"]) == ["flagged", "flagged"]
+
+    # Nor does the digest of a coordinator who chose one.
+    assert services.send_digests(paris(tomorrow_in_paris(), 7, 0)).sent == 1
+    deliver()
+    [digest_mail] = smtp.to("cora@example.org")
+    text = SMTPSink.text(digest_mail)
+    assert "A message in “Winter” was reported" in text and "/groups/ldh-clamart/flags" in text
+    assert "SECRET" not in text + digest_mail.get_body(preferencelist=("html",)).get_content()
 
 
 def test_the_author_of_a_hidden_post_is_told_the_public_reason_only(mail_app, smtp, moderated):
