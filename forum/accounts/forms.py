@@ -92,7 +92,13 @@ class AccountForm(Form):
                         "the rest in a daily digest"
                     ),
                 ),
-                ("immediate", _l("At once: one e-mail per thread until you have read it")),
+                (
+                    "immediate",
+                    _l(
+                        "Everything at once, one e-mail per thread until you read it "
+                        "(the rest in the daily digest)"
+                    ),
+                ),
                 ("daily", _l("Only a daily digest, in the morning")),
                 ("never", _l("Never: notifications stay on the site")),
             ]
