@@ -78,4 +78,5 @@ def test_existing_accounts_get_a_handle_when_upgrading(tmp_path):
         upgrade()
         with db.engine.connect() as conn:
             row = conn.execute(text("SELECT username, notify_email FROM users")).one()
-    assert tuple(row) == ("membre-1", "immediate")
+    # 0009 moves the old default ("immediate") to the new one.
+    assert tuple(row) == ("membre-1", "default")

@@ -1,98 +1,43 @@
 """Following, notifications in the site and by e-mail (real SMTP), one-click unsubscribe,
-daily digests with time moved."""
+the notification list and the account's choice."""
 
 from __future__ import annotations
 
 import re
-import threading
-from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import event, func, select
 
-from forum.accounts import services as accounts
+from forum import events
+from forum.accounts.models import User
 from forum.db import utcnow
 from forum.discussions import services as discussions
 from forum.extensions import db as _db
 from forum.groups.models import Role
-from forum.mail import OutboxMail, send_due
 from forum.notifications import services
-from forum.notifications.models import GroupSubscription, Notification, ThreadSubscription
+from forum.notifications.models import GroupSubscription, Notification
+from tests import notify_support
 from tests.conftest import csrf_token, login_as, post_form
-from tests.factories import add_member, make_group, make_user
+from tests.factories import add_member, make_user
+from tests.notify_support import (
+    deliver,
+    links,
+    notifications_of,
+    person,
+    start,
+    statements,
+    subscription,
+    unsubscribe_path,
+)
 from tests.services import SMTPSink
-
-PARIS = ZoneInfo("Europe/Paris")
 
 # A form of the site posted by a browser (its Origin header): a visitor is sent to sign in.
 SAME_SITE = {"Origin": "http://localhost"}
 
-
-@pytest.fixture
-def mail_app(make_app, smtp):
-    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, MAIL_TIMEOUT=2)
-    with app.app_context():
-        yield app
-
-
-@pytest.fixture
-def client(mail_app):
-    return mail_app.test_client()
-
-
-@pytest.fixture
-def group(mail_app):
-    return make_group("ldh-clamart", name="Section LDH de Clamart")
-
-
-def person(name: str, **kwargs):
-    """A member named `name`, @`name.lower()`, writing in English unless told otherwise."""
-    kwargs.setdefault("locale", "en")
-    return make_user(f"{name.lower()}@example.org", name=name, username=name.lower(), **kwargs)
-
-
-def start(author, group, title="A roof for the winter", body="First message"):
-    return discussions.create_thread(author, group, title=title, body=body)
-
-
-def deliver() -> dict:
-    """Commit what the services queued, then run the outbox sender once."""
-    _db.session.commit()
-    return send_due()
-
-
-def notifications_of(user) -> list[Notification]:
-    return list(
-        _db.session.scalars(
-            select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
-        )
-    )
-
-
-def subscription(user, thread) -> ThreadSubscription | None:
-    _db.session.expire_all()
-    return _db.session.get(ThreadSubscription, (user.id, thread.id))
-
-
-def paris(day: date, hour: int, minute: int = 0) -> datetime:
-    """A moment given in Paris time, as the aware UTC datetime the services take."""
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS).astimezone(UTC)
-
-
-def tomorrow_in_paris() -> date:
-    return utcnow().astimezone(PARIS).date() + timedelta(days=1)
-
-
-def unsubscribe_path(msg) -> str:
-    header = str(msg["List-Unsubscribe"]).strip()  # a long header is folded onto a new line
-    assert header.startswith("<") and header.endswith(">"), header
-    return urlsplit(header[1:-1]).path
-
-
-def links(text: str) -> list[str]:
-    return re.findall(r"http://localhost/\S+", text)
+# The shared fixtures, under their names: pytest finds them here.
+client = notify_support.client
+group = notify_support.group
+mail_app = notify_support.mail_app
 
 
 # --- Who is notified ---------------------------------------------------------------------
@@ -359,225 +304,6 @@ def test_mail_is_written_in_the_recipients_language(mail_app, smtp, group):
     assert '<html lang="fr">' in fr.get_body(preferencelist=("html",)).get_content()
 
 
-# --- Daily digest ------------------------------------------------------------------------
-
-
-def test_the_digest_goes_once_a_day_at_the_hour_grouped_per_thread(mail_app, smtp, group):
-    dora = person("Dora", notify="daily")
-    anne, bruno = person("Anne"), person("Bruno")
-    housing = start(dora, group, title="Housing")
-    school = start(dora, group, title="School enrolment")
-    discussions.reply(anne, housing, body="First housing reply")
-    discussions.reply(bruno, housing, body="Second housing reply")
-    discussions.reply(anne, school, body="The school answered")
-    deliver()
-    assert smtp.to("dora@example.org") == []  # daily: nothing at once
-    assert len(notifications_of(dora)) == 3
-
-    day = tomorrow_in_paris()
-    before = services.send_digests(paris(day, 6, 59))
-    assert not before.due
-    deliver()
-    assert smtp.to("dora@example.org") == []
-
-    run = services.send_digests(paris(day, 7, 0))
-    assert (run.sent, run.notifications) == (1, 3)
-    deliver()
-    [digest] = smtp.to("dora@example.org")
-    assert digest["Subject"] == "[Toits solidaires] Your daily digest: 3 new notifications"
-    assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    text = SMTPSink.text(digest)
-    # One section per thread, the liveliest first, each with its items.
-    assert text.index("== School enrolment") < text.index("== Housing")
-    housing_part = text[text.index("== Housing") :]
-    assert "Anne replied: First housing reply" in housing_part
-    assert "Bruno replied: Second housing reply" in housing_part
-    assert text.count("== ") == 2
-    assert all(n.mailed_at is not None for n in notifications_of(dora))
-    _db.session.refresh(dora)
-    assert dora.last_digest_on == day
-
-    # The same day, later: nothing more, even with something new.
-    discussions.reply(bruno, school, body="Enrolment is on Monday")
-    _db.session.commit()
-    assert services.send_digests(paris(day, 7, 0)).sent == 0
-    assert services.send_digests(paris(day, 23, 59)).sent == 0
-    deliver()
-    assert len(smtp.to("dora@example.org")) == 1
-
-    # The next day: only what is new.
-    next_day = day + timedelta(days=1)
-    assert services.send_digests(paris(next_day, 6, 0)).sent == 0
-    assert services.send_digests(paris(next_day, 8, 30)).sent == 1
-    deliver()
-    second = smtp.to("dora@example.org")[1]
-    assert second["Subject"] == "[Toits solidaires] Your daily digest: 1 new notification"
-    text = SMTPSink.text(second)
-    assert "Enrolment is on Monday" in text
-    assert "housing reply" not in text and "The school answered" not in text
-
-    # A day with nothing new: no mail.
-    assert services.send_digests(paris(next_day + timedelta(days=1), 7, 0)).sent == 0
-    deliver()
-    assert len(smtp.to("dora@example.org")) == 2
-
-
-def test_an_empty_morning_sends_nothing_and_what_comes_later_waits(mail_app, smtp, group):
-    dora = person("Dora", notify="daily")
-    anne = person("Anne")
-    thread = start(dora, group)
-    _db.session.commit()
-    day = tomorrow_in_paris()
-
-    run = services.send_digests(paris(day, 7, 0))
-    assert (run.users, run.sent) == (1, 0)
-    _db.session.refresh(dora)
-    assert dora.last_digest_on == day  # the day's slot is used, without mail
-
-    discussions.reply(anne, thread, body="Late news")
-    _db.session.commit()
-    assert services.send_digests(paris(day, 11, 0)).sent == 0  # waits for the fixed hour
-    assert services.send_digests(paris(day + timedelta(days=1), 7, 0)).sent == 1
-    deliver()
-    [digest] = smtp.to("dora@example.org")
-    assert "Late news" in SMTPSink.text(digest)
-
-
-def test_no_digest_for_never_unverified_or_immediate_members(mail_app, smtp, group):
-    anne = person("Anne")
-    never = person("Never", notify="never")
-    unverified = person("Unverified", notify="daily", verified=False)
-    thread = start(anne, group)
-    for user in (never, unverified):
-        services.follow_thread(user, thread)
-    discussions.reply(anne, thread, body="News")
-    _db.session.commit()
-    day = tomorrow_in_paris()
-    run = services.send_digests(paris(day, 9, 0))
-    assert run.sent == 0
-    deliver()
-    assert smtp.messages == []
-    assert len(notifications_of(never)) == 1 and len(notifications_of(unverified)) == 1
-
-    # Once verified, what waited goes in the next day's digest.
-    unverified.email_verified_at = utcnow()
-    _db.session.commit()
-    assert services.send_digests(paris(day + timedelta(days=1), 9, 0)).sent == 1
-
-
-def test_a_deleted_post_is_left_out_and_an_all_deleted_digest_is_not_sent(mail_app, smtp, group):
-    dora = person("Dora", notify="daily")
-    anne = person("Anne")
-    thread = start(dora, group)
-    post = discussions.reply(anne, thread, body="Oops, wrong thread")
-    discussions.delete_post(anne, post)
-    _db.session.commit()
-    assert services.send_digests(paris(tomorrow_in_paris(), 7, 0)).sent == 0
-    deliver()
-    assert smtp.messages == []
-    assert all(n.mailed_at is not None for n in notifications_of(dora))  # settled
-
-
-def test_switching_from_daily_to_immediate_sends_what_was_pending(mail_app, smtp, group):
-    dora = person("Dora", notify="daily")
-    anne = person("Anne")
-    thread = start(dora, group)
-    discussions.reply(anne, thread, body="Pending one")
-    discussions.reply(anne, thread, body="Pending two")
-    _db.session.commit()
-
-    accounts.update_account(dora, display_name="Dora", locale="en", notify_email="immediate")
-    deliver()
-    [summary] = smtp.to("dora@example.org")
-    assert summary["Subject"] == "[Toits solidaires] Notifications since your last digest"
-    assert "Pending one" in SMTPSink.text(summary) and "Pending two" in SMTPSink.text(summary)
-    assert all(n.mailed_at is not None for n in notifications_of(dora))
-
-    discussions.reply(anne, thread, body="Now at once")
-    deliver()
-    assert len(smtp.to("dora@example.org")) == 2
-    assert services.send_digests(paris(tomorrow_in_paris(), 7, 0)).users == 0
-    deliver()
-    assert len(smtp.to("dora@example.org")) == 2
-
-
-def test_the_reminders_command_runs_the_digest_once(mail_app, smtp, group):
-    dora = person("Dora", notify="daily")
-    thread = start(dora, group)
-    discussions.reply(person("Anne"), thread, body="Hello")
-    _db.session.commit()
-    runner = mail_app.test_cli_runner()
-    day = tomorrow_in_paris()
-
-    early = runner.invoke(args=["reminders", "--now", paris(day, 6, 30).isoformat()])
-    assert early.exit_code == 0, early.output
-    assert "daily digests: not due before 07:00" in early.output
-    first = runner.invoke(args=["reminders", "--now", paris(day, 7, 5).isoformat()])
-    assert "daily digests: 1 sent (1 notifications)" in first.output, first.output
-    again = runner.invoke(args=["reminders", "--now", paris(day, 7, 15).isoformat()])
-    assert "daily digests: 0 sent" in again.output
-    assert runner.invoke(args=["reminders", "--now", "yesterday"]).exit_code != 0
-    assert runner.invoke(args=["reminders"]).exit_code == 0  # the real clock
-    _db.session.expire_all()
-    digests = _db.session.scalars(select(OutboxMail).where(OutboxMail.template == "digest"))
-    assert len(digests.all()) == 1
-
-
-def test_the_digest_hour_is_a_setting(make_app):
-    app = make_app(DIGEST_HOUR=18)
-    with app.app_context():
-        day = tomorrow_in_paris()
-        assert services.digest_day(paris(day, 17, 59)) is None
-        assert services.digest_day(paris(day, 18, 0)) == day
-        # Paris days, not UTC days: 00:30 in Paris is still the evening before in UTC.
-        assert services.digest_day(paris(day, 23, 30)) == day
-
-
-@pytest.mark.postgres
-def test_two_digest_runs_at_once_send_one_mail(postgres_app, smtp, monkeypatch):
-    app = postgres_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port)
-    with app.app_context():
-        group = make_group("ldh-clamart")
-        dora = person("Dora", notify="daily")
-        thread = start(dora, group)
-        discussions.reply(person("Anne"), thread, body="One")
-        discussions.reply(person("Bruno"), thread, body="Two")
-        _db.session.commit()
-        _db.session.remove()
-
-    # Both runs list Dora as due before either claims her day: only the claim can stop one.
-    barrier = threading.Barrier(2)
-    original = services._send_digest
-
-    def claim_together(*args):
-        barrier.wait(timeout=10)
-        return original(*args)
-
-    monkeypatch.setattr(services, "_send_digest", claim_together)
-    now = paris(tomorrow_in_paris(), 7, 0)
-    runs = []
-
-    def run():
-        with app.app_context():
-            runs.append(services.send_digests(now))
-            _db.session.remove()
-
-    workers = [threading.Thread(target=run) for _ in range(2)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(timeout=30)
-
-    assert sorted(r.sent for r in runs) == [0, 1]
-    assert sum(r.failed for r in runs) == 0
-    with app.app_context():
-        send_due()
-        digests = _db.session.scalars(select(OutboxMail).where(OutboxMail.template == "digest"))
-        assert len(digests.all()) == 1
-    [digest] = smtp.to("dora@example.org")
-    assert "One" in SMTPSink.text(digest) and "Two" in SMTPSink.text(digest)
-
-
 # --- Pages: follow buttons, the list, the header -----------------------------------------
 
 
@@ -656,36 +382,65 @@ def test_following_and_unfollowing_a_group(mail_app, client, group):
     assert missing.status_code == 404
 
 
-def test_the_notification_list_and_the_unread_count(mail_app, client, group):
-    anne, bruno = person("Anne", notify="never"), person("Bruno")
+def test_the_list_groups_a_threads_replies_and_reading_marks_them_read(mail_app, client, group):
+    anne, bruno, carla = person("Anne", notify="never"), person("Bruno"), person("Carla")
     thread = start(anne, group, title="Food bank")
-    posts = [discussions.reply(bruno, thread, body=f"Reply {i}") for i in range(31)]
+    posts = [discussions.reply(bruno, thread, body=f"Reply {i} here") for i in range(27)]
+    school = start(anne, group, title="School")
+    discussions.reply(carla, school, body="The school answered")
     _db.session.commit()
     assert client.get("/notifications").status_code == 302  # sign in first
 
     login_as(client, anne)
     page = client.get("/notifications").get_data(as_text=True)
-    assert 'href="/notifications">Notifications <span class="tag tag-new">31<' in page
-    assert page.count("Bruno replied in “Food bank”") == 30
-    assert 'href="/notifications?page=2"' in page
-    second = client.get("/notifications?page=2").get_data(as_text=True)
-    assert second.count("Bruno replied in “Food bank”") == 1
+    assert 'href="/notifications">Notifications <span class="tag tag-new">28<' in page
+    # 27 replies are one line, at the first unread one; a single reply keeps its own line.
+    assert page.count("27 new replies in “Food bank”") == 1
+    assert "Bruno replied in" not in page and "Reply 0 here" in page
+    assert "Carla replied in “School”" in page
+    assert page.index("Carla replied in") < page.index("27 new replies")  # newest first
+    first = notifications_of(anne)[0]
+    assert f'href="/notifications/{first.id}"' in page
+    response = client.get(f"/notifications/{first.id}")
+    assert response.headers["Location"] == f"/posts/{posts[0].id}"
 
-    newest = notifications_of(anne)[-1]
-    response = client.get(f"/notifications/{newest.id}")
-    assert response.headers["Location"] == f"/posts/{posts[-1].id}"
-    assert services.unread_count(anne) == 30
+    # Reading the thread up to the tenth reply marks those read, in one UPDATE.
+    number, _, _ = posts[9].number, thread.id, anne.id  # loaded before counting
+    with statements() as sent:
+        events.thread_read.send(thread, user=anne, number=number)
+    assert len(sent) == 1 and sent[0].lstrip().upper().startswith("UPDATE")
+    _db.session.commit()
+    assert services.unread_count(anne) == 18  # 17 in Food bank, 1 in School
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "17 new replies in “Food bank”" in page and "Reply 10 here" in page
+    assert "10 replies in “Food bank”" in page and "Reply 0 here" not in page
+
     other = person("Other")
     _db.session.commit()
     other_client = mail_app.test_client()
     login_as(other_client, other)
-    assert other_client.get(f"/notifications/{newest.id}").status_code == 404  # not theirs
+    assert other_client.get(f"/notifications/{first.id}").status_code == 404  # not theirs
 
     response = post_form(client, "/notifications/read", {}, form_url="/notifications")
     assert response.status_code == 302
     assert services.unread_count(anne) == 0
     page = client.get("/notifications").get_data(as_text=True)
     assert 'href="/notifications">Notifications</a>' in page
+    assert "27 replies in “Food bank”" in page
+
+
+def test_the_list_pages_what_it_cannot_group(mail_app, client, group):
+    anne, bruno = person("Anne", notify="never"), person("Bruno")
+    thread = start(bruno, group, title="Roll call")
+    for i in range(services.NOTIFICATIONS_PER_PAGE + 1):
+        discussions.reply(bruno, thread, body=f"@anne call {i}")
+    login_as(client, anne)
+    page = client.get("/notifications").get_data(as_text=True)
+    assert page.count("Bruno mentioned you in “Roll call”") == services.NOTIFICATIONS_PER_PAGE
+    assert 'href="/notifications?page=2"' in page
+    second = client.get("/notifications?page=2").get_data(as_text=True)
+    assert second.count("Bruno mentioned you in “Roll call”") == 1
+    assert "call 0" in second
 
 
 def test_a_visitors_pages_run_no_notification_query(mail_app, client, group):
@@ -714,11 +469,17 @@ def test_a_visitors_pages_run_no_notification_query(mail_app, client, group):
 
 
 def test_the_account_page_sets_how_mail_arrives(mail_app, client):
-    user = person("Paul")
+    user = User(email="paul@example.org", display_name="Paul", username="paul", locale="en")
+    user.password_hash = make_user().password_hash
+    user.email_verified_at = utcnow()
+    _db.session.add(user)
+    _db.session.flush()
+    assert user.notify_email == "default"  # new accounts get the default
     _db.session.commit()
     login_as(client, user)
     page = client.get("/account/").get_data(as_text=True)
-    assert 'name="notify_email"' in page and "A daily digest" in page
+    assert 'name="notify_email"' in page and "Only a daily digest" in page
+    assert '<option selected value="default">Recommended: mentions' in page
     response = post_form(
         client, "/account/", {"display_name": "Paul", "locale": "en", "notify_email": "never"}
     )

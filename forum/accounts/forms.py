@@ -85,8 +85,21 @@ class AccountForm(Form):
         _l("E-mail notifications"),
         choices=choices(
             [
-                ("immediate", _l("At once: one e-mail for each notification")),
-                ("daily", _l("A daily digest, in the morning")),
+                (
+                    "default",
+                    _l(
+                        "Recommended: mentions and replies to your threads at once, "
+                        "the rest in a daily digest"
+                    ),
+                ),
+                (
+                    "immediate",
+                    _l(
+                        "Everything at once, one e-mail per thread until you read it "
+                        "(the rest in the daily digest)"
+                    ),
+                ),
+                ("daily", _l("Only a daily digest, in the morning")),
                 ("never", _l("Never: notifications stay on the site")),
             ]
         ),

@@ -28,8 +28,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     username: Mapped[str] = mapped_column(String(40), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str | None] = mapped_column(String(5))
-    # Mail for notifications: "immediate" (default), "daily" digest, or "never".
-    notify_email: Mapped[str] = mapped_column(String(10), default="immediate")
+    # Mail for notifications: "default" (what concerns them at once, the rest in the daily
+    # digest), "immediate", "daily" digest, or "never" (see forum/notifications/delivery.py).
+    notify_email: Mapped[str] = mapped_column(String(10), default="default")
     last_digest_on: Mapped[date | None]  # the Paris day of the last digest sent
     is_admin: Mapped[bool] = mapped_column(default=False)
     email_verified_at: Mapped[datetime | None]

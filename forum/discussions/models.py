@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
@@ -111,6 +112,12 @@ class Post(TimestampMixin, db.Model):
         return self.deleted_at is not None
 
     @property
+    def public_hidden_reason(self) -> str:
+        """The reason shown for a hidden post: the moderator's category, and their words."""
+        label = str(HIDING_LABELS.get(self.hidden_category or "other", HIDING_LABELS["other"]))
+        return f"{label} · {self.hidden_reason}" if self.hidden_reason else label
+
+    @property
     def deleted_by_moderation(self) -> bool:
         return self.is_deleted and self.deleted_by_id not in (None, self.author_id)
 
@@ -140,6 +147,14 @@ class PostRevision(db.Model):
 
 # Why a post is reported, or hidden: the same short list for members and moderators.
 REPORT_CATEGORIES = ("spam", "off_topic", "personal_data", "abusive", "other")
+# How a hiding's category reads in place of the post and in its author's notification.
+HIDING_LABELS = {
+    "spam": _l("spam or advertising"),
+    "off_topic": _l("off topic"),
+    "personal_data": _l("personal data"),
+    "abusive": _l("abusive or hateful"),
+    "other": _l("other"),
+}
 
 
 class Flag(TimestampMixin, db.Model):

@@ -44,14 +44,13 @@ def mark_read():
 @bp.route("/notifications/<int:notification_id>")
 @login_required
 def open_notification(notification_id: int):
-    """Follow a notification to its post, marking it read."""
+    """Follow a notification to what it is about, marking it read."""
     notification = services.open_notification(current_user, notification_id)
     if notification is None:
         abort(404)
+    target = services.target_url(current_user, notification)
     db.session.commit()
-    if notification.post_id is not None:
-        return redirect(url_for("discussions.permalink", post_id=notification.post_id))
-    return redirect(url_for("discussions.show_thread", thread_id=notification.thread_id))
+    return redirect(target or url_for("notifications.list_notifications"))
 
 
 @bp.route("/threads/<int:thread_id>/subscription", methods=["POST"])

@@ -1,0 +1,133 @@
+"""Following threads and groups: who hears of a thread's replies and a group's new threads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from forum.accounts.models import User
+from forum.db import utcnow
+from forum.discussions.models import Thread
+from forum.extensions import db
+from forum.groups.models import Group
+from forum.notifications.models import GroupSubscription, ThreadSubscription
+
+
+def live(user: Any) -> bool:
+    """A signed-in, not deleted account: visitors run no notification query."""
+    return bool(user is not None and user.is_authenticated and not user.is_deleted)
+
+
+def is_following_thread(user: Any, thread: Thread) -> bool:
+    """True when the signed-in user follows the thread; no query for visitors."""
+    if not live(user):
+        return False
+    return bool(
+        db.session.scalar(
+            select(ThreadSubscription.active).where(
+                ThreadSubscription.user_id == user.id, ThreadSubscription.thread_id == thread.id
+            )
+        )
+    )
+
+
+def is_following_group(user: Any, group: Group) -> bool:
+    """True when the signed-in user follows the group's new threads; no query for visitors."""
+    if not live(user):
+        return False
+    return (
+        db.session.scalar(
+            select(GroupSubscription.user_id).where(
+                GroupSubscription.user_id == user.id, GroupSubscription.group_id == group.id
+            )
+        )
+        is not None
+    )
+
+
+def follow_thread(user: User, thread: Thread) -> None:
+    """Follow a thread (again): its replies notify the user."""
+    _set_thread_subscription(user.id, thread.id, active=True)
+
+
+def unfollow_thread(user: User, thread: Thread) -> None:
+    """Stop following a thread. The row stays, inactive: replying later won't re-follow."""
+    _set_thread_subscription(user.id, thread.id, active=False)
+
+
+def follow_group(user: User, group: Group) -> None:
+    """Follow a group: each new thread in it notifies the user."""
+    _insert_ignoring_duplicate(GroupSubscription, user_id=user.id, group_id=group.id)
+
+
+def unfollow_group(user: User, group: Group) -> None:
+    """Stop following a group's new threads."""
+    subscription = db.session.get(GroupSubscription, (user.id, group.id))
+    if subscription is not None:
+        db.session.delete(subscription)
+        db.session.flush()
+
+
+def _set_thread_subscription(user_id: int, thread_id: int, *, active: bool) -> None:
+    subscription = db.session.get(ThreadSubscription, (user_id, thread_id))
+    if subscription is None:
+        _insert_ignoring_duplicate(
+            ThreadSubscription, user_id=user_id, thread_id=thread_id, active=active
+        )
+        subscription = db.session.get(ThreadSubscription, (user_id, thread_id))
+    if subscription is not None and subscription.active != active:
+        subscription.active = active
+        db.session.flush()
+
+
+def _insert_ignoring_duplicate(model, **values) -> None:
+    """INSERT … ON CONFLICT DO NOTHING: a double click or a concurrent request is no error."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    values.setdefault("created_at", utcnow())
+    db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
+
+
+def follow_automatically(user: User, thread: Thread) -> None:
+    """Authors and repliers follow the thread, unless they once chose to stop."""
+    if db.session.get(ThreadSubscription, (user.id, thread.id)) is None:
+        _insert_ignoring_duplicate(ThreadSubscription, user_id=user.id, thread_id=thread.id)
+
+
+def thread_followers(thread: Thread) -> list[int]:
+    """Ids of the members who follow the thread."""
+    return list(
+        db.session.scalars(
+            select(ThreadSubscription.user_id).where(
+                ThreadSubscription.thread_id == thread.id, ThreadSubscription.active.is_(True)
+            )
+        )
+    )
+
+
+def group_followers(group_id: int) -> list[int]:
+    """Ids of the members who follow the group's new threads."""
+    return list(
+        db.session.scalars(
+            select(GroupSubscription.user_id).where(GroupSubscription.group_id == group_id)
+        )
+    )
+
+
+def stopped_following(user_ids: list[int], thread_id: int) -> set[int]:
+    """Those of `user_ids` who chose to stop following the thread: no mail about it."""
+    if not user_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(ThreadSubscription.user_id).where(
+                ThreadSubscription.thread_id == thread_id,
+                ThreadSubscription.active.is_(False),
+                ThreadSubscription.user_id.in_(user_ids),
+            )
+        )
+    )
