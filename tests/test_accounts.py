@@ -304,7 +304,12 @@ def personal_data(db, user):
             Draft(token="d" * 32, user_id=user.id, thread_id=thread.id, body="Brouillon secret"),
             ReadState(user_id=user.id, thread_id=thread.id, last_read_number=2),
             Notification(
-                user_id=user.id, kind="reply", thread_id=thread.id, post_id=others_post.id
+                user_id=user.id,
+                kind="reply",
+                subject_type="post",
+                subject_id=others_post.id,
+                thread_id=thread.id,
+                post_id=others_post.id,
             ),
             ThreadSubscription(user_id=user.id, thread_id=thread.id),
             GroupSubscription(user_id=user.id, group_id=group.id),

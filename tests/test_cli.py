@@ -149,7 +149,13 @@ def test_purge_applies_the_retention_rules_once(runner, db):
     ]:
         db.session.add(
             Notification(
-                user_id=user.id, kind=kind, thread_id=thread.id, created_at=created, read_at=read
+                user_id=user.id,
+                kind=kind,
+                subject_type="thread",
+                subject_id=thread.id,
+                thread_id=thread.id,
+                created_at=created,
+                read_at=read,
             )
         )
     for key, expires, revoked in [

@@ -50,7 +50,7 @@ def test_the_digest_goes_once_a_day_at_the_hour_grouped_per_thread(mail_app, smt
     assert (run.sent, run.notifications) == (1, 3)
     deliver()
     [digest] = smtp.to("dora@example.org")
-    assert digest["Subject"] == "Your daily digest: 3 new notifications"
+    assert digest["Subject"] == "[Toits solidaires] Your daily digest: 3 new notifications"
     assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     text = SMTPSink.text(digest)
     # One section per thread, the liveliest first, each with its items.
@@ -77,7 +77,7 @@ def test_the_digest_goes_once_a_day_at_the_hour_grouped_per_thread(mail_app, smt
     assert services.send_digests(paris(next_day, 8, 30)).sent == 1
     deliver()
     second = smtp.to("dora@example.org")[1]
-    assert second["Subject"] == "Your daily digest: 1 new notification"
+    assert second["Subject"] == "[Toits solidaires] Your daily digest: 1 new notification"
     text = SMTPSink.text(second)
     assert "Enrolment is on Monday" in text
     assert "housing reply" not in text and "The school answered" not in text
@@ -155,7 +155,7 @@ def test_switching_from_daily_to_immediate_sends_what_was_pending(mail_app, smtp
     accounts.update_account(dora, display_name="Dora", locale="en", notify_email="immediate")
     deliver()
     [summary] = smtp.to("dora@example.org")
-    assert summary["Subject"] == "Notifications since your last digest"
+    assert summary["Subject"] == "[Toits solidaires] Notifications since your last digest"
     assert "Pending one" in SMTPSink.text(summary) and "Pending two" in SMTPSink.text(summary)
     assert all(n.mailed_at is not None for n in notifications_of(dora))
 
@@ -263,11 +263,14 @@ def test_by_default_what_concerns_the_member_is_mailed_at_once_the_rest_waits(
     discussions.reply(anne, followed, body="Plain news in a followed thread")
     deliver()
     [first] = smtp.to("dora@example.org")
-    assert first["Subject"] == "New reply in “Dora's thread”"
+    assert first["Subject"] == "[Toits solidaires] New reply in “Dora's thread”"
 
     discussions.reply(bruno, followed, body="@dora what do you think?")  # a mention
     deliver()
-    assert smtp.to("dora@example.org")[1]["Subject"] == "Bruno mentioned you in “Bruno's thread”"
+    assert (
+        smtp.to("dora@example.org")[1]["Subject"]
+        == "[Toits solidaires] Bruno mentioned you in “Bruno's thread”"
+    )
 
     # A quote names the quoted member's @handle: a mention.
     third = start(anne, group, title="Third")
@@ -276,7 +279,10 @@ def test_by_default_what_concerns_the_member_is_mailed_at_once_the_rest_waits(
     discussions.reply(anne, third, body=discussions.quote_text(hers) + "Agreed")
     deliver()
     quoted = smtp.to("dora@example.org")
-    assert len(quoted) == 3 and quoted[2]["Subject"] == "Anne mentioned you in “Third”"
+    assert (
+        len(quoted) == 3
+        and quoted[2]["Subject"] == "[Toits solidaires] Anne mentioned you in “Third”"
+    )
 
     # The next morning's digest brings the rest, and only the rest.
     assert services.send_digests(paris(tomorrow_in_paris(), 7, 0)).sent == 1
@@ -285,7 +291,7 @@ def test_by_default_what_concerns_the_member_is_mailed_at_once_the_rest_waits(
     text = SMTPSink.text(digest_mail)
     assert "Bruno started the thread:" in text and "Plain news in a followed thread" in text
     assert "An answer to Dora" not in text and "what do you think" not in text
-    assert digest_mail["Subject"] == "Your daily digest: 2 new notifications"
+    assert digest_mail["Subject"] == "[Toits solidaires] Your daily digest: 2 new notifications"
 
 
 def test_one_mail_per_thread_until_the_member_comes_back(mail_app, smtp, group):

@@ -39,14 +39,17 @@ def test_a_report_tells_the_coordinators_once_without_the_reporters_words(
     bruno = mail_app.test_client()
     login_as(bruno, cast["Bruno"])
     flag_url = f"/posts/{post.id}/flag"
-    assert post_form(bruno, flag_url, {"reason": "SECRET words"}).status_code == 302
+    assert (
+        post_form(bruno, flag_url, {"category": "abusive", "reason": "SECRET words"}).status_code
+        == 302
+    )
     flagged(post, cast["Bruno"])
 
     assert kinds_of(cast["Coord"]) == kinds_of(cast["Cora"]) == ["flagged"]
     assert [kinds_of(cast[n]) for n in ("Anne", "Bruno", "Carla")] == [[], [], []]
     deliver()
     [mail] = smtp.to("coord@example.org")
-    assert mail["Subject"] == "A message was reported in Section LDH de Clamart"
+    assert mail["Subject"] == "[Toits solidaires] A message was reported in Section LDH de Clamart"
     text, html = SMTPSink.text(mail), mail.get_body(preferencelist=("html",)).get_content()
     assert "http://localhost/groups/ldh-clamart/flags" in text
     assert "SECRET" not in text + html + str(mail["Subject"])
@@ -59,7 +62,7 @@ def test_a_report_tells_the_coordinators_once_without_the_reporters_words(
     # A second report while the first is open: the coordinators know already.
     carla = mail_app.test_client()
     login_as(carla, cast["Carla"])
-    post_form(carla, flag_url, {"reason": "SECRET too"})
+    post_form(carla, flag_url, {"category": "abusive", "reason": "SECRET too"})
     flagged(post, cast["Carla"])
     deliver()
     assert kinds_of(cast["Coord"]) == ["flagged"] and len(smtp.to("coord@example.org")) == 1
@@ -69,7 +72,7 @@ def test_a_report_tells_the_coordinators_once_without_the_reporters_words(
     post_form(coord, f"/posts/{post.id}/dismiss-flags", {}, form_url=form)
     dan = mail_app.test_client()
     login_as(dan, cast["Dan"])
-    post_form(dan, flag_url, {"reason": "SECRET again"})
+    post_form(dan, flag_url, {"category": "abusive", "reason": "SECRET again"})
     flagged(post, cast["Dan"])
     assert kinds_of(cast["Coord"]) == kinds_of(cast["Cora"]) == ["flagged", "flagged"]
 
@@ -86,31 +89,31 @@ def test_the_author_of_a_hidden_post_is_told_the_public_reason_only(mail_app, sm
     cast, thread, post = moderated
     bruno = mail_app.test_client()
     login_as(bruno, cast["Bruno"])
-    post_form(bruno, f"/posts/{post.id}/flag", {"reason": "SECRET words"})
+    post_form(bruno, f"/posts/{post.id}/flag", {"category": "abusive", "reason": "SECRET words"})
     flagged(post, cast["Bruno"])
     smtp.messages.clear()
 
     coord = mail_app.test_client()
     login_as(coord, cast["Coord"])
     page = f"/threads/{thread.id}?page=1"
-    response = post_form(coord, f"/posts/{post.id}/hide", {"reason": "Off topic"}, form_url=page)
+    response = post_form(coord, f"/posts/{post.id}/hide", {"category": "off_topic"}, form_url=page)
     assert response.status_code == 302
     _db.session.expire_all()
     assert kinds_of(cast["Anne"])[-1] == "post_hidden"
     deliver()
     [mail] = smtp.to("anne@example.org")
-    assert mail["Subject"] == "Your message in “Winter” was hidden"
+    assert mail["Subject"] == "[Toits solidaires] Your message in “Winter” was hidden"
     text = SMTPSink.text(mail)
-    assert "hidden by the moderators: Off topic" in text and "SECRET" not in text
+    assert "hidden by the moderators: off topic" in text and "SECRET" not in text
     anne = mail_app.test_client()
     login_as(anne, cast["Anne"])
     listing = anne.get("/notifications").get_data(as_text=True)
-    assert "was hidden by the moderators: Off topic" in listing and "SECRET" not in listing
+    assert "was hidden by the moderators: off topic" in listing and "SECRET" not in listing
 
     # A moderator hiding their own post is not told of it.
     own = discussions.reply(cast["Coord"], thread, body="My own mistake")
     deliver()
-    post_form(coord, f"/posts/{own.id}/hide", {"reason": "Mine"}, form_url=page)
+    post_form(coord, f"/posts/{own.id}/hide", {"category": "other", "note": "Mine"}, form_url=page)
     assert "post_hidden" not in kinds_of(cast["Coord"])
 
 
@@ -128,7 +131,7 @@ def test_the_author_is_told_when_a_moderator_locks_or_moves_their_thread(mail_ap
     assert kinds_of(cast["Anne"]) == ["thread_locked"]
     deliver()
     [locked] = smtp.to("anne@example.org")
-    assert locked["Subject"] == "Your thread “Winter” was locked"
+    assert locked["Subject"] == "[Toits solidaires] Your thread “Winter” was locked"
     post_form(coord, f"/threads/{thread.id}/unlock", {}, form_url=page)
     assert kinds_of(cast["Anne"]) == ["thread_locked"]  # unlocking is no news
 
@@ -171,7 +174,7 @@ def test_a_feature_adds_its_own_kind_without_a_schema_change(mail_app, smtp, cli
     [note] = notifications_of(dora)
     assert (note.subject_type, note.subject_id, note.thread_id) == ("test_meeting", 7, None)
     [mail] = smtp.to("dora@example.org")
-    assert mail["Subject"] == "New meeting: General assembly"
+    assert mail["Subject"] == "[Toits solidaires] New meeting: General assembly"
     assert "http://localhost/groups/ldh-clamart/" in SMTPSink.text(mail)
     login_as(client, dora)
     assert "A meeting is planned: General assembly" in client.get("/notifications").get_data(

@@ -112,10 +112,13 @@ class Post(TimestampMixin, db.Model):
         return self.deleted_at is not None
 
     @property
-    def public_hidden_reason(self) -> str:
-        """The reason shown for a hidden post: the moderator's category, and their words."""
-        label = str(HIDING_LABELS.get(self.hidden_category or "other", HIDING_LABELS["other"]))
-        return f"{label} · {self.hidden_reason}" if self.hidden_reason else label
+    def public_hidden_reason(self):
+        """The reason shown for a hidden post: the moderator's category, and their words
+        (a lazy string: it is read in the reader's language, mails included)."""
+        label = HIDING_LABELS.get(self.hidden_category or "other", HIDING_LABELS["other"])
+        if not self.hidden_reason:
+            return label
+        return _l("%(label)s · %(note)s", label=label, note=self.hidden_reason)
 
     @property
     def deleted_by_moderation(self) -> bool:

@@ -9,6 +9,7 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from forum import audit, events
 from forum.accounts.models import User
@@ -245,7 +246,7 @@ def hide_post(moderator: User, post: Post, *, category: str, note: str = "") -> 
         raise PostingError(_l("Choose a reason from the list."))
     post.hidden_at = utcnow()
     post.hidden_category = category
-    post.hidden_reason = storable(note).strip()[:REASON_MAX] or None
+    post.hidden_reason = storable(note or "").strip()[:REASON_MAX] or None
     post.hidden_by_id = moderator.id
     _resolve_flags(moderator, post, "hidden")
     audit.record(moderator, "post.hide", post, group=post.thread.group, detail=category)
@@ -331,7 +332,7 @@ def flag_post(user: User, post: Post, *, category: str, reason: str = "") -> Fla
         post_id=post.id,
         user_id=user.id,
         category=category,
-        reason=storable(reason).strip()[:REASON_MAX],
+        reason=storable(reason or "").strip()[:REASON_MAX],
     )
     if not inserted:
         return None
@@ -542,11 +543,12 @@ def read_up_to(user: User, thread: Thread, number: int) -> None:
     Race-safe: sixteen first reads at once insert one row (INSERT … ON CONFLICT DO
     NOTHING), then move it forward with a conditional UPDATE."""
     state = db.session.get(ReadState, (user.id, thread.id))
-    if state is None:
-        insert_ignoring_duplicate(
-            ReadState, user_id=user.id, thread_id=thread.id, last_read_number=number
-        )
-    if state is None or state.last_read_number < number:
+    if state is not None and state.last_read_number >= number:
+        return
+    inserted = state is None and insert_ignoring_duplicate(
+        ReadState, user_id=user.id, thread_id=thread.id, last_read_number=number
+    )
+    if not inserted:  # read before, or by a concurrent first read
         db.session.execute(
             update(ReadState)
             .where(
@@ -557,9 +559,9 @@ def read_up_to(user: User, thread: Thread, number: int) -> None:
             .values(last_read_number=number)
             .execution_options(synchronize_session=False)
         )
-        if state is not None:
-            state.last_read_number = number
-        events.thread_read.send(thread, user=user, number=number)
+        if state is not None:  # what the UPDATE wrote, without the ORM writing it again
+            set_committed_value(state, "last_read_number", number)
+    events.thread_read.send(thread, user=user, number=number)
 
 
 def first_unread_page(user: User, thread: Thread) -> tuple[int, int] | None:
