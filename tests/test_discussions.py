@@ -380,7 +380,9 @@ EXPECTED = {
 @pytest.mark.parametrize(
     "who", ["visitor", "author", "member", "coordinator", "other_coordinator", "admin"]
 )
-def test_who_may_edit_hide_and_lock(app, cast, who):
+def test_who_may_edit_hide_and_lock(app, db, cast, who):
+    """Each answer is checked by its effect: an allowed action changed the post or thread,
+    a refused one changed nothing (a redirect alone proves nothing)."""
     people, thread, post, _ = cast
     client = app.test_client()
     if who != "visitor":
@@ -388,13 +390,21 @@ def test_who_may_edit_hide_and_lock(app, cast, who):
 
     form = thread_url(thread, page=1) if who != "visitor" else "/auth/login"  # visitors: no token
     edit = post_form(client, f"/posts/{post.id}/edit", {"body": "Changé"}, form_url=form)
-    hide = post_form(client, f"/posts/{post.id}/hide", {"reason": "injurieux"}, form_url=form)
+    hide = post_form(client, f"/posts/{post.id}/hide", {"category": "spam"}, form_url=form)
     lock = post_form(client, f"/threads/{thread.id}/lock", {}, form_url=form)
 
+    db.session.expire_all()
+    changed = {
+        "edit": db.session.get(Post, post.id).body == "Changé",
+        "hide": db.session.get(Post, post.id).is_hidden,
+        "lock": db.session.get(Thread, thread.id).is_locked,
+    }
     for action, response in (("edit", edit), ("hide", hide), ("lock", lock)):
+        allowed = who in EXPECTED[action]
+        assert changed[action] is allowed, (action, who)
         if who == "visitor":
             assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
-        elif who in EXPECTED[action]:
+        elif allowed:
             assert response.status_code == 302, (action, who)
         else:
             assert response.status_code == 403, (action, who, response.status_code)
@@ -500,6 +510,26 @@ def test_locked_and_pinned_threads(app, db, cast):
     listing = app.test_client().get("/groups/ldh-clamart/").get_data(as_text=True)
     assert listing.index(thread.title) < listing.index(other.title)  # pinned first
     assert "Épinglé" in listing
+
+    # Locked: a member cannot reply, and is told why; the moderators still can.
+    post_form(mod, f"/threads/{thread.id}/lock", {}, form_url=thread_url(thread, page=1))
+    member = app.test_client()
+    login_as(member, people["member"])
+    page = member.get(thread_url(thread, page=1)).get_data(as_text=True)
+    assert "Verrouillé" in page and "Ce fil est verrouillé" in page
+    refused = post_form(member, f"/threads/{thread.id}/posts", {"body": "Trop tard"}, form_url="/")
+    assert refused.status_code == 403 and "Trop tard" in refused.get_data(as_text=True)
+    answered = post_form(
+        mod, f"/threads/{thread.id}/posts", {"body": "Fil clos, merci."}, form_url="/"
+    )
+    assert answered.status_code == 302
+    # Unlocked: the member replies again.
+    post_form(mod, f"/threads/{thread.id}/unlock", {}, form_url="/")
+    again = post_form(member, f"/threads/{thread.id}/posts", {"body": "Merci"}, form_url="/")
+    assert again.status_code == 302
+    db.session.expire_all()
+    bodies = db.session.scalars(select(Post.body).where(Post.thread_id == thread.id)).all()
+    assert "Trop tard" not in bodies and {"Fil clos, merci.", "Merci"} <= set(bodies)
 
 
 def test_new_accounts_may_post_few_links(app, db, group):

@@ -318,9 +318,14 @@ def set_locale(user: User, locale: str) -> None:
     user.locale = locale
 
 
-def set_suspended(user: User, suspended: bool) -> None:
-    """Suspend an account (it can read, not write) or lift the suspension."""
+def set_suspended(user: User, suspended: bool, *, actor: User | None = None) -> None:
+    """Suspend an account (it can read, not write) or lift the suspension; audit-logged."""
+    from forum import audit
+
+    if user.is_suspended == suspended:
+        return
     user.suspended_at = utcnow() if suspended else None
+    audit.record(actor, "account.suspend" if suspended else "account.unsuspend", user)
 
 
 def export_account(user: User) -> dict[str, Any]:

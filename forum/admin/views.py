@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from forum.accounts import services as accounts
@@ -119,7 +120,7 @@ def set_role():
             form.email.errors.append(_("No account uses this address."))
         elif group is not None:
             role = None if form.role.data == "none" else Role(form.role.data)
-            groups.set_role(user, group, role)
+            groups.set_role(user, group, role, actor=current_user)
             db.session.commit()
             flash(_("Role updated for %(name)s.", name=user.display_name), "success")
             return redirect(url_for("admin.index"))
@@ -135,7 +136,7 @@ def suspension():
         if user is None:
             form.email.errors.append(_("No account uses this address."))
         else:
-            accounts.set_suspended(user, form.action.data == "suspend")
+            accounts.set_suspended(user, form.action.data == "suspend", actor=current_user)
             db.session.commit()
             flash(_("Account of %(name)s updated.", name=user.display_name), "success")
             return redirect(url_for("admin.index"))

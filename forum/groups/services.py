@@ -103,18 +103,39 @@ def leave_group(user: User, group: Group) -> bool:
     return True
 
 
-def set_role(user: User, group: Group, role: Role | None) -> Membership | None:
-    """Give the user `role` in the group (joining them if needed), or remove them with None."""
-    existing = join_group(user, group) if role is not None else membership(user, group)
+def set_role(
+    user: User, group: Group, role: Role | None, *, actor: User | None = None
+) -> Membership | None:
+    """Give the user `role` in the group (joining them if needed), or remove them with None.
+
+    A change of role is audit-logged (by `actor`; None: the command line) and announced
+    (`events.role_changed`); joining as a plain member is neither."""
+    from forum import audit, events
+
+    before = membership(user, group)
+    old = before.role if before is not None else None
+    existing = join_group(user, group) if role is not None else before
     if role is None:
         if existing is not None:
             user.memberships.remove(existing)
             db.session.flush()
-        return None
-    assert existing is not None
-    existing.role = role.value
-    db.session.flush()
-    return existing
+    else:
+        assert existing is not None
+        existing.role = role.value
+        db.session.flush()
+    new = role.value if role is not None else None
+    trusted = {Role.KEEPER.value, Role.COORDINATOR.value}
+    if new != old and trusted & {old, new}:
+        granted = new is not None and (old is None or Role(new).rank > Role(old).rank)
+        audit.record(
+            actor,
+            "role.grant" if granted else "role.revoke",
+            user,
+            group=group,
+            detail=new if granted else old,
+        )
+        events.role_changed.send(group, user=user, role=new, actor=actor)
+    return existing if role is not None else None
 
 
 def coordinators(group: Group) -> list[User]:

@@ -24,7 +24,7 @@ def show_commune(insee: str):
 @bp.route("/groups/<slug>/")
 def show_group(slug: str):
     """A group: its threads (paginated), coordinators, how to join."""
-    from forum.discussions.services import group_threads
+    from forum.discussions.services import group_threads, open_flag_count
 
     viewer = signed_in_user()
     # A fixed number of statements whatever the group's size: the group with its counts,
@@ -35,7 +35,8 @@ def show_group(slug: str):
     group = overview.group
     require("group.view", group)
     total = overview.thread_count
-    if viewer is not None and is_moderator(viewer, group):
+    moderator = viewer is not None and is_moderator(viewer, group)
+    if moderator:
         total = overview.all_thread_count
     return render_template(
         "groups/show.html",
@@ -44,6 +45,7 @@ def show_group(slug: str):
         coordinators=services.coordinators(group),
         member_count=overview.member_count,
         threads=group_threads(group, request.args.get("page", 1, type=int), viewer, total=total),
+        open_flags=open_flag_count(group) if moderator else None,
     )
 
 
