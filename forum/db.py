@@ -66,5 +66,7 @@ def insert_ignoring_duplicate(model, **values) -> int:
         from sqlalchemy.dialects.sqlite import insert
     if "created_at" in model.__table__.c:
         values.setdefault("created_at", utcnow())
-    result = db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return result.rowcount or 0
+    # RETURNING tells whether the row went in: psycopg's rowcount says -1 here.
+    key = next(iter(model.__table__.primary_key.columns))
+    statement = insert(model).values(**values).on_conflict_do_nothing().returning(key)
+    return 1 if db.session.execute(statement).first() is not None else 0

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from forum.accounts.models import User
-from forum.db import utcnow
+from forum.db import insert_ignoring_duplicate
 from forum.discussions.models import Thread
 from forum.extensions import db
 from forum.groups.models import Group
@@ -58,7 +58,7 @@ def unfollow_thread(user: User, thread: Thread) -> None:
 
 def follow_group(user: User, group: Group) -> None:
     """Follow a group: each new thread in it notifies the user."""
-    _insert_ignoring_duplicate(GroupSubscription, user_id=user.id, group_id=group.id)
+    insert_ignoring_duplicate(GroupSubscription, user_id=user.id, group_id=group.id)
 
 
 def unfollow_group(user: User, group: Group) -> None:
@@ -72,7 +72,7 @@ def unfollow_group(user: User, group: Group) -> None:
 def _set_thread_subscription(user_id: int, thread_id: int, *, active: bool) -> None:
     subscription = db.session.get(ThreadSubscription, (user_id, thread_id))
     if subscription is None:
-        _insert_ignoring_duplicate(
+        insert_ignoring_duplicate(
             ThreadSubscription, user_id=user_id, thread_id=thread_id, active=active
         )
         subscription = db.session.get(ThreadSubscription, (user_id, thread_id))
@@ -81,21 +81,10 @@ def _set_thread_subscription(user_id: int, thread_id: int, *, active: bool) -> N
         db.session.flush()
 
 
-def _insert_ignoring_duplicate(model, **values) -> None:
-    """INSERT … ON CONFLICT DO NOTHING: a double click or a concurrent request is no error."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    values.setdefault("created_at", utcnow())
-    db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
-
-
 def follow_automatically(user: User, thread: Thread) -> None:
     """Authors and repliers follow the thread, unless they once chose to stop."""
     if db.session.get(ThreadSubscription, (user.id, thread.id)) is None:
-        _insert_ignoring_duplicate(ThreadSubscription, user_id=user.id, thread_id=thread.id)
+        insert_ignoring_duplicate(ThreadSubscription, user_id=user.id, thread_id=thread.id)
 
 
 def thread_followers(thread: Thread) -> list[int]:
