@@ -574,3 +574,28 @@ def test_the_flood_limit_answers_429_and_keeps_the_text(make_app):
         assert statuses == [302, 302, 429]
         page = response.get_data(as_text=True)
         assert "Trop de tentatives" in page and "Message numéro 2</textarea>" in page
+
+
+def test_edits_and_their_previews_count_against_the_flood_limit(make_app):
+    app = make_app(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_POST="2 per minute",
+        RATELIMIT_POST_NEW_ACCOUNT="2 per minute",
+    )
+    from forum.extensions import db
+
+    with app.app_context():
+        user = make_user()
+        thread = start(user, make_group("ldh-clamart"))
+        post = services.post_by_number(thread, 1)
+        db.session.commit()
+        client = app.test_client()
+        login_as(client, user)
+        url = f"/posts/{post.id}/edit"
+        preview = post_form(client, url, {"body": "Essai", "preview": "1"})
+        saved = post_form(client, url, {"body": "Version deux"})
+        refused = post_form(client, url, {"body": "Version trois, refusée"})
+        assert (preview.status_code, saved.status_code, refused.status_code) == (200, 302, 429)
+        assert "Version trois, refusée</textarea>" in refused.get_data(as_text=True)
+        db.session.expire_all()
+        assert db.session.get(Post, post.id).body == "Version deux"

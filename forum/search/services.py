@@ -20,10 +20,11 @@ from sqlalchemy import Connection, bindparam, func, literal_column, select, text
 from sqlalchemy.orm import Session, joinedload, scoped_session
 
 from forum.discussions.models import Post, Thread
-from forum.discussions.services import PageOf
 from forum.extensions import db
 from forum.groups.models import Group
 from forum.markup import plain_text
+from forum.pagination import PageOf
+from forum.permissions import visible_posts
 from forum.search import analysis
 from forum.search.models import postgresql_index, sqlite_index
 
@@ -306,9 +307,10 @@ def _tsquery(query: Query):
 
 
 def _readable(group: Group | None) -> list:
-    """What any visitor may find. Groups are all public today: a viewer's private groups
-    would be allowed here (Thread.group_id.in_(...)), next to the visibility rules."""
-    conditions = [Post.hidden_at.is_(None), Post.deleted_at.is_(None), Thread.hidden_at.is_(None)]
+    """What any visitor may find: the visitor's rule of `permissions.visible_posts`, the
+    one the pages apply (the index holds only what everyone may read, and search answers
+    everyone the same, members included, so that no result depends on who asks)."""
+    conditions = visible_posts(None)
     if group is not None:
         conditions.append(Thread.group_id == group.id)
     return conditions
