@@ -128,7 +128,7 @@ def test_purge_applies_the_retention_rules_once(runner, db):
 
     from forum.accounts.models import LoginSession
     from forum.db import utcnow
-    from forum.discussions.models import Draft
+    from forum.discussions.models import Draft, PostSubmission
     from forum.notifications.models import Notification
     from tests.factories import make_thread
 
@@ -170,6 +170,8 @@ def test_purge_applies_the_retention_rules_once(runner, db):
         mail = queue_mail(user.email, "verify_email", subject=subject, user=user, verify_url="x")
         mail.sent_at = sent
         mail.created_at = days(41)
+    for key, created in (("old-key", days(3)), ("new-key", days(1))):
+        db.session.add(PostSubmission(key=key, user_id=user.id, created_at=created))
     db.session.commit()
 
     first = runner.invoke(args=["purge"])
@@ -178,6 +180,7 @@ def test_purge_applies_the_retention_rules_once(runner, db):
     assert "read notifications: 1 removed" in first.output
     assert "ended sign-ins: 2 removed" in first.output
     assert "old mails: 1 removed" in first.output
+    assert "form keys: 1 removed" in first.output
 
     db.session.expire_all()
     assert set(db.session.scalars(select(Draft.token))) == {"new"}
@@ -190,4 +193,5 @@ def test_purge_applies_the_retention_rules_once(runner, db):
 
     second = runner.invoke(args=["purge"])
     assert second.exit_code == 0, second.output
-    assert re.findall(r": (\d+) removed", second.output) == ["0"] * 4
+    assert re.findall(r": (\d+) removed", second.output) == ["0"] * 5
+    assert set(db.session.scalars(select(PostSubmission.key))) == {"new-key"}

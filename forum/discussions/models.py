@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
@@ -15,6 +15,8 @@ from forum.groups.models import Group
 from forum.pagination import page_count, page_of_number
 
 POSTS_PER_PAGE = 20
+# A draft kept when a session ended, or a form's one-time key, lives this long.
+DRAFT_LIFETIME = timedelta(days=2)
 THREADS_PER_PAGE = 30
 
 

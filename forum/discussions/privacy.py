@@ -3,19 +3,24 @@ and of the retention rules. Listeners of `forum.events`; they read the models on
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
 
 from forum.accounts.models import User
-from forum.discussions.models import Draft, Flag, Post, PostRevision, ReadState, Thread
+from forum.discussions.models import (
+    DRAFT_LIFETIME,
+    Draft,
+    Flag,
+    Post,
+    PostRevision,
+    PostSubmission,
+    ReadState,
+    Thread,
+)
 from forum.extensions import db
 from forum.groups.models import Group
-
-# A draft is given back within this time after the session ended; the same lifetime as
-# forum.discussions.services.DRAFT_LIFETIME (past it, a draft is never claimed).
-DRAFT_LIFETIME = timedelta(days=2)
 
 
 def iso(value: datetime | None) -> str | None:
@@ -110,12 +115,16 @@ def erase(user: User, **_: Any) -> None:
     db.session.execute(delete(Draft).where(Draft.user_id == user.id))
     db.session.execute(delete(ReadState).where(ReadState.user_id == user.id))
     db.session.execute(update(Flag).where(Flag.user_id == user.id).values(reason=""))
+    db.session.execute(delete(PostSubmission).where(PostSubmission.user_id == user.id))
 
 
 def purge(_sender: Any, *, now: datetime, **_: Any) -> dict[str, int]:
-    """Drafts past their lifetime."""
-    result = db.session.execute(delete(Draft).where(Draft.created_at < now - DRAFT_LIFETIME))
-    return {"drafts": result.rowcount or 0}
+    """Drafts and reply forms' one-time keys past their lifetime."""
+    drafts = db.session.execute(delete(Draft).where(Draft.created_at < now - DRAFT_LIFETIME))
+    keys = db.session.execute(
+        delete(PostSubmission).where(PostSubmission.created_at < now - DRAFT_LIFETIME)
+    )
+    return {"drafts": drafts.rowcount or 0, "form keys": keys.rowcount or 0}
 
 
 def connect() -> None:

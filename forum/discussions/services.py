@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select, update
@@ -15,6 +14,7 @@ from forum import audit, events
 from forum.accounts.models import User
 from forum.db import insert_ignoring_duplicate, utcnow
 from forum.discussions.models import (
+    DRAFT_LIFETIME,
     POSTS_PER_PAGE,
     REPORT_CATEGORIES,
     THREADS_PER_PAGE,
@@ -35,7 +35,6 @@ from forum.permissions import can, is_moderator, visible_posts, visible_threads
 TITLE_MIN, TITLE_MAX = 3, 150
 BODY_MIN, BODY_MAX = 1, 50_000
 REASON_MAX = 500
-DRAFT_LIFETIME = timedelta(days=2)
 FEED_PINNED_ROOM = 10  # pinned threads come first on the activity index
 
 
@@ -625,11 +624,3 @@ def claim_draft(
         return None
     db.session.delete(draft)
     return draft
-
-
-def purge_drafts() -> int:
-    """Delete drafts older than their lifetime."""
-    from sqlalchemy import delete
-
-    result = db.session.execute(delete(Draft).where(Draft.created_at < utcnow() - DRAFT_LIFETIME))
-    return result.rowcount or 0

@@ -127,7 +127,7 @@ def test_pages_fit_a_phone(phone: Page, live_server, signed_in: bool):
         measure(phone, url, f"{name}-{'member' if signed_in else 'visitor'}")
 
     # The account links are behind "Menu", which opens without JavaScript.
-    menu = header(phone).get_by_text("Menu", exact=True)
+    menu = header(phone).locator("details.account-menu > summary")
     link = "Se connecter" if not signed_in else "Notifications"
     expect(header(phone).get_by_role("link", name=link)).to_be_hidden()
     menu.click()
@@ -165,7 +165,7 @@ def test_phone_layout_keeps_axe_quiet_with_the_menu_open(phone: Page, live_serve
     by axe-core too: the accessibility suite runs at a desktop size."""
     data = seed(live_server)
     phone.goto(f"/groups/{data['slug']}/")
-    header(phone).get_by_text("Menu", exact=True).click()
+    header(phone).locator("details.account-menu > summary").click()
     expect(header(phone).get_by_role("link", name="Se connecter")).to_be_visible()
     violations = Axe().run(phone).response["violations"]
     blocking = [(v["id"], v["help"]) for v in violations if v["impact"] in ("serious", "critical")]
