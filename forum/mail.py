@@ -15,8 +15,10 @@ from datetime import datetime, timedelta
 from flask import current_app, g, render_template
 from flask_babel import force_locale
 from flask_mail import Message
-from sqlalchemy import JSON, String, Text, select
-from sqlalchemy.orm import Mapped, mapped_column
+from dataclasses import dataclass
+
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.db import TimestampMixin, utcnow
 from forum.extensions import db, mail
@@ -42,9 +44,39 @@ class OutboxMail(TimestampMixin, db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
     failed_at: Mapped[datetime | None]  # gave up after OUTBOX_MAX_ATTEMPTS
 
+    attachments: Mapped[list[OutboxAttachment]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="OutboxAttachment.id"
+    )
+
     @property
     def is_pending(self) -> bool:
         return self.sent_at is None and self.failed_at is None
+
+
+class OutboxAttachment(db.Model):
+    """A file sent with an outbox mail (a meeting's .ics invitation, say); its own table so
+    that the outbox's rows stay small for the sender's queries."""
+
+    __tablename__ = "outbox_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mail_id: Mapped[int] = mapped_column(
+        ForeignKey("outbox_mails.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """What a feature gives `queue_mail` to attach: a name, a MIME type, the bytes."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+    MAX_BYTES = 1024 * 1024  # a mail is no place for big files: link them instead
 
 
 def _one_line(text: str) -> str:
@@ -72,6 +104,7 @@ def queue_mail(
     subject: str,
     locale: str | None = None,
     headers: dict[str, str] | None = None,
+    attachments: list[Attachment] | None = None,
     **context,
 ) -> OutboxMail:
     """Render `templates/email/<template>.txt|.html` in `locale` and add it to the outbox.
@@ -98,6 +131,16 @@ def queue_mail(
         headers={k: _one_line(v) for k, v in (headers or {}).items()} or None,
         template=template,
     )
+    for attached in attachments or ():
+        if len(attached.data) > Attachment.MAX_BYTES:
+            raise ValueError(f"attachment {attached.filename!r} is too large for a mail")
+        row.attachments.append(
+            OutboxAttachment(
+                filename=_one_line(attached.filename).replace("/", "_")[:200],
+                content_type=_one_line(attached.content_type)[:100],
+                data=attached.data,
+            )
+        )
     db.session.add(row)
     db.session.flush()
     g.outbox_dirty = True
@@ -117,11 +160,20 @@ def _message(row: OutboxMail) -> Message:
         html=row.body_html,
         extra_headers=dict(row.headers or {}),
     )
+    for attached in row.attachments:
+        msg.attach(attached.filename, attached.content_type, attached.data)
     return msg
 
 
 def _deliver_to_log(row: OutboxMail) -> None:
-    log.info("mail to %s\nSubject: %s\n\n%s", row.recipient, row.subject, row.body_text.rstrip())
+    names = ", ".join(a.filename for a in row.attachments)
+    log.info(
+        "mail to %s\nSubject: %s%s\n\n%s",
+        row.recipient,
+        row.subject,
+        f"\nAttached: {names}" if names else "",
+        row.body_text.rstrip(),
+    )
 
 
 def send_due(now: datetime | None = None, limit: int | None = None) -> dict[str, int]:

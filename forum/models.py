@@ -14,7 +14,7 @@ from forum.discussions.models import (
     Thread,
 )
 from forum.groups.models import Commune, Group, Membership, Role
-from forum.mail import OutboxMail
+from forum.mail import OutboxAttachment, OutboxMail
 from forum.notifications.models import GroupSubscription, Notification, ThreadSubscription
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "GroupSubscription",
     "Membership",
     "Notification",
+    "OutboxAttachment",
     "OutboxMail",
     "Post",
     "PostRevision",

@@ -215,3 +215,27 @@ def test_the_subject_carries_the_configured_site_name(make_app, smtp):
         send_due()
     [msg] = smtp.messages
     assert msg["Subject"] == "[Toits du plateau] Confirmez votre adresse"
+
+
+INVITATION = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//\r\nEND:VCALENDAR\r\n"
+
+
+def test_a_mail_carries_its_attachments_to_the_server(mail_app, smtp):
+    from forum.mail import Attachment
+
+    queue(attachments=[Attachment("réunion.ics", "text/calendar", INVITATION)])
+    assert send_due()["sent"] == 1
+    [msg] = smtp.to("person0@example.org")
+    [part] = list(msg.iter_attachments())
+    assert part.get_content_type() == "text/calendar"
+    assert part.get_filename() == "réunion.ics"
+    assert part.get_payload(decode=True) == INVITATION
+    # The text and HTML parts are still there.
+    assert "http://localhost/auth/verify/t0" in SMTPSink.text(msg)
+
+
+def test_a_mail_too_big_to_attach_is_refused_before_the_outbox(mail_app):
+    from forum.mail import Attachment
+
+    with pytest.raises(ValueError, match="too large"):
+        queue(attachments=[Attachment("big.pdf", "application/pdf", b"x" * (1024 * 1024 + 1))])
