@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, g, render_template
 from flask_babel import force_locale
 from flask_mail import Message
-from dataclasses import dataclass
-
 from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
