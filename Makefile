@@ -1,5 +1,7 @@
 # The two commands: `make run` and `make test`. Everything else is a step they use.
 PYTHON ?= python3
+# The suite runs on every core (pytest-xdist), one test file per worker at a time.
+TEST_WORKERS ?= auto
 VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
@@ -25,7 +27,7 @@ run: catalogues
 test: catalogues
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
