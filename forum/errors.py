@@ -54,7 +54,8 @@ def register_error_handlers(app: Flask) -> None:
 
         view = app.view_functions.get(request.endpoint or "")
         keep = getattr(view, "on_session_ended", None)
-        if not current_user.is_authenticated and is_same_origin(request):
+        signed_out = not current_user.is_authenticated
+        if signed_out and request.endpoint not in SIGNED_OUT_FORMS and is_same_origin(request):
             if keep is not None:
                 return keep(**(request.view_args or {}))
             # A form of one of our pages, posted after the session ended: sign in again,
@@ -107,6 +108,10 @@ def _unavailable(exc) -> tuple:
         body, code, headers = _page(503, exc)
     return body, code, {**headers, "Retry-After": str(RETRY_AFTER)}
 
+
+# Forms meant for visitors: a stale token there shows the form's text back, like any other,
+# instead of sending them to sign in.
+SIGNED_OUT_FORMS = {"accounts.login", "accounts.register", "accounts.forgot", "accounts.reset"}
 
 # Fields shown back, visibly, with these labels; the others go back as hidden inputs.
 VISIBLE_FIELDS = {

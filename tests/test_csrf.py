@@ -114,3 +114,17 @@ def test_a_reply_after_the_session_ended_is_kept_only_from_our_pages(app, client
     # The browser that wrote it gets it back after signing in.
     login_as(client, author)
     assert text in client.get(next_url).get_data(as_text=True)
+
+
+def test_a_stale_sign_in_form_comes_back_with_the_address(client, db):
+    make_user("nadia@example.org")
+    db.session.commit()
+    response = client.post(
+        "/auth/login",
+        data={"csrf_token": "stale", "email": "nadia@example.org", "password": "x" * 12},
+        headers={"Origin": "http://localhost"},
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'value="nadia@example.org"' in page and 'type="password"' in page
+    assert "x" * 12 not in page  # a password is asked again, never echoed
