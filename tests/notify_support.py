@@ -104,7 +104,7 @@ def links(text: str) -> list[str]:
 
 
 def flagged(post, reporter) -> None:
-    """Send post_flagged for the reporter's flag, as `discussions.flag_post` does once the
+    """Send post_flagged for the reporter's flag, as `moderation.flag_post` does once the
     lead's change lands (the route then sends it too: told once all the same)."""
     _db.session.expire_all()
     flag = _db.session.scalar(

@@ -9,7 +9,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import DatabaseError
 
 from forum.audit.models import AuditEntry
-from forum.discussions import services
+from forum.discussions import moderation, services
 from forum.groups.models import Role
 from tests.conftest import login_as, post_form
 from tests.factories import add_member, make_group, make_user
@@ -71,7 +71,7 @@ def test_moderation_is_recorded_without_content(app, db, scene):
 
 def test_who_reads_which_log(app, db, scene):
     people, thread, post, clamart, meudon = scene
-    services.hide_post(people["coordinator"], post, category="spam")
+    moderation.hide_post(people["coordinator"], post, category="spam")
     db.session.commit()
     for who, clamart_log, meudon_log, site_log in (
         ("member", 403, 403, 404),
@@ -124,7 +124,7 @@ def test_role_grants_and_suspensions_are_recorded(client, db, scene):
 
 def test_the_database_refuses_to_rewrite_the_log(app, db, scene):
     people, thread, post, *_ = scene
-    services.set_locked(people["coordinator"], thread, True)
+    moderation.set_locked(people["coordinator"], thread, True)
     db.session.commit()
     with pytest.raises(DatabaseError):
         db.session.execute(update(AuditEntry).values(action="post.restore"))

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from forum.audit.models import AuditEntry
-from forum.discussions import services
+from forum.discussions import moderation, services
 from forum.discussions.models import Flag, Post, Thread
 from forum.groups.models import Role
 from tests.conftest import csrf_token, login_as, post_form
@@ -156,7 +156,7 @@ def test_refused_replies_say_why_and_keep_the_text(client, db, group, state, mes
     thread = start(author, group)
     user = make_user(verified=state != "unverified", suspended=state == "suspended")
     if state == "locked":
-        services.set_locked(author, thread, True)
+        moderation.set_locked(author, thread, True)
     db.session.commit()
     login_as(client, user)
     response = post_form(
@@ -176,7 +176,7 @@ def test_a_hidden_thread_answers_404_except_to_moderators(app, db, group):
     author, coordinator = make_user(), make_user()
     add_member(coordinator, group, Role.COORDINATOR)
     thread = start(author, group)
-    services.set_thread_hidden(coordinator, thread, True, "hors sujet")
+    moderation.set_thread_hidden(coordinator, thread, True, "hors sujet")
     db.session.commit()
     visitor = app.test_client()
     assert visitor.get(thread_url(thread, page=1)).status_code == 404
@@ -458,15 +458,15 @@ def test_a_reporters_words_stay_with_the_moderators(app, db, cast):
 def test_each_report_is_its_own_row_and_a_member_has_one_open(app, db, cast):
     people, thread, post, _ = cast
     for who, reason in (("member", "Premier"), ("coordinator", "Second")):
-        services.flag_post(people[who], post, category="spam", reason=reason)
+        moderation.flag_post(people[who], post, category="spam", reason=reason)
     # The same member again while theirs waits: nothing more, nothing overwritten.
-    assert services.flag_post(people["member"], post, category="other", reason="Encore") is None
+    assert moderation.flag_post(people["member"], post, category="other", reason="Encore") is None
     db.session.commit()
     assert sorted(db.session.scalars(select(Flag.reason))) == ["Premier", "Second"]
-    services.dismiss_flags(people["coordinator"], post)
+    moderation.dismiss_flags(people["coordinator"], post)
     db.session.commit()
     # Once resolved, a new report is a new row; the first one is kept.
-    assert services.flag_post(people["member"], post, category="spam", reason="Revoilà")
+    assert moderation.flag_post(people["member"], post, category="spam", reason="Revoilà")
     db.session.commit()
     assert db.session.scalar(select(func.count(Flag.id))) == 3
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import feedparser
 import pytest
 
-from forum.discussions import services
+from forum.discussions import moderation, services
 from forum.groups.models import Role
 from tests.factories import add_member, make_group, make_user
 
@@ -24,7 +24,7 @@ def cast(db):
     )
     shown = services.reply(replier, thread, body="Moi, [voir ici](https://example.org/x).")
     hidden = services.reply(replier, thread, body="Un message injurieux")
-    services.hide_post(moderator, hidden, category="abusive")
+    moderation.hide_post(moderator, hidden, category="abusive")
     deleted = services.reply(author, thread, body="Un message retiré")
     services.delete_post(author, deleted)
     db.session.commit()
@@ -92,7 +92,7 @@ def test_a_group_feed_has_the_newest_posts_of_its_threads_only(client, db, cast)
         author, make_group("meudon"), title="Ailleurs", body="Pas ici"
     )
     hidden = services.create_thread(author, group, title="Fil masqué", body="Caché")
-    services.set_thread_hidden(cast["moderator"], hidden, True, "Hors sujet")
+    moderation.set_thread_hidden(cast["moderator"], hidden, True, "Hors sujet")
     db.session.commit()
 
     feed = parse(client.get("/groups/ldh-clamart/feed.atom"))
@@ -110,7 +110,7 @@ def test_a_group_feed_has_the_newest_posts_of_its_threads_only(client, db, cast)
 
 
 def test_hidden_threads_and_unknown_places_have_no_feed(client, db, cast):
-    services.set_thread_hidden(cast["moderator"], cast["thread"], True, "Hors sujet")
+    moderation.set_thread_hidden(cast["moderator"], cast["thread"], True, "Hors sujet")
     db.session.commit()
     assert client.get(f"/threads/{cast['thread'].id}/feed.atom").status_code == 404
     assert client.get("/threads/999/feed.atom").status_code == 404

@@ -11,6 +11,7 @@ from sqlalchemy import event, func, select
 from forum import events
 from forum.accounts.models import User
 from forum.db import utcnow
+from forum.discussions import moderation
 from forum.discussions import services as discussions
 from forum.extensions import db as _db
 from forum.groups.models import Role
@@ -168,7 +169,7 @@ def test_who_may_not_see_a_hidden_thread_is_not_told_of_it(mail_app, smtp, group
     add_member(coord, group, Role.COORDINATOR)
     thread = start(anne, group)
     discussions.reply(bruno, thread, body="Following")
-    discussions.set_thread_hidden(coord, thread, True, "Personal data")
+    moderation.set_thread_hidden(coord, thread, True, "Personal data")
     deliver()
     before = len(notifications_of(anne))
 
@@ -347,7 +348,7 @@ def test_a_hidden_thread_cannot_be_followed(mail_app, client, group):
     anne, coord = person("Anne"), person("Coord")
     add_member(coord, group, Role.COORDINATOR)
     thread = start(anne, group)
-    discussions.set_thread_hidden(coord, thread, True, "Spam")
+    moderation.set_thread_hidden(coord, thread, True, "Spam")
     bruno = person("Bruno")
     _db.session.commit()
     login_as(client, bruno)

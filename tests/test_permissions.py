@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from forum.discussions import services
+from forum.discussions import moderation, services
 from forum.discussions.models import Post, Thread
 from forum.extensions import db as _db
 from forum.groups.models import Role
@@ -54,13 +54,13 @@ def world(db):
     open_thread = services.create_thread(author, clamart, title="Fil ouvert", body="Début")
     plain = services.reply(author, open_thread, body="Un message")
     hidden = services.reply(author, open_thread, body="Un message masqué")
-    services.hide_post(mod, hidden, category="spam")
+    moderation.hide_post(mod, hidden, category="spam")
     deleted = services.reply(author, open_thread, body="Un message supprimé")
     services.delete_post(author, deleted)
     locked = services.create_thread(author, clamart, title="Fil verrouillé", body="Clos")
-    services.set_locked(mod, locked, True)
+    moderation.set_locked(mod, locked, True)
     secret = services.create_thread(author, clamart, title="Fil masqué", body="Caché")
-    services.set_thread_hidden(mod, secret, True, "Hors sujet")
+    moderation.set_thread_hidden(mod, secret, True, "Hors sujet")
     db.session.commit()
     return {
         "people": people,

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from forum import create_app
+from forum.discussions import moderation
 from forum.discussions import services as discussions
 from forum.extensions import db as _db
 from forum.search import analysis
@@ -256,15 +257,15 @@ def test_hidden_and_deleted_posts_and_hidden_threads_never_appear(db, people):
     first = discussions.post_by_number(thread, 1)
     hidden = discussions.reply(author, thread, body="Un colis suspect.")
     deleted = discussions.reply(author, thread, body="Un colis en trop.")
-    discussions.hide_post(moderator, hidden, category="off_topic")
+    moderation.hide_post(moderator, hidden, category="off_topic")
     discussions.delete_post(author, deleted)
     assert ids(search.search("colis")) == [first.id]
 
-    discussions.set_thread_hidden(moderator, thread, True, reason="Spam")
+    moderation.set_thread_hidden(moderator, thread, True, reason="Spam")
     assert search.search("colis").total == 0
 
-    discussions.set_thread_hidden(moderator, thread, False)
-    discussions.restore_post(moderator, hidden)
+    moderation.set_thread_hidden(moderator, thread, False)
+    moderation.restore_post(moderator, hidden)
     assert set(ids(search.search("colis"))) == {first.id, hidden.id}
 
 
@@ -282,7 +283,7 @@ def test_a_moved_thread_follows_its_group(db, people):
     author, moderator, north, south = people
     thread = discussions.create_thread(author, north, title="Chorale", body="La chorale.")
     reply = discussions.reply(author, thread, body="Répétition de chorale.")
-    discussions.move_thread(moderator, thread, south)
+    moderation.move_thread(moderator, thread, south)
     assert search.search("chorale", group=north).total == 0
     assert set(ids(search.search("chorale", group=south))) == {
         discussions.post_by_number(thread, 1).id,

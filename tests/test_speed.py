@@ -11,7 +11,7 @@ import re
 import pytest
 from sqlalchemy import event
 
-from forum.discussions import services
+from forum.discussions import moderation, services
 from forum.discussions.models import THREADS_PER_PAGE
 from forum.groups.models import Role
 from tests.conftest import login_as
@@ -150,8 +150,8 @@ def test_group_pages_list_every_thread_once_in_order_from_either_end(client, db)
         services.create_thread(author, group, title=f"Fil {n:02d}", body="Bonjour")
         for n in range(1, 72)
     ]
-    services.set_pinned(coordinator, made[10], True)
-    services.set_thread_hidden(coordinator, made[20], True, "Hors sujet")
+    moderation.set_pinned(coordinator, made[10], True)
+    moderation.set_thread_hidden(coordinator, made[20], True, "Hors sujet")
     services.reply(author, made[5], body="Relance")  # the oldest but one comes back up
     db.session.commit()
 
@@ -209,7 +209,7 @@ def test_visitors_pages_answer_304_until_something_changes(client, db):
     for change in (
         lambda: services.reply(author, thread, body="Troisième"),
         lambda: services.edit_post(author, post, body="Deuxième, corrigé"),  # thread unchanged
-        lambda: services.hide_post(moderator, post, category="off_topic"),
+        lambda: moderation.hide_post(moderator, post, category="off_topic"),
         lambda: setattr(author, "display_name", "Nouveau nom"),  # no timestamp changes
     ):
         change()
@@ -217,7 +217,7 @@ def test_visitors_pages_answer_304_until_something_changes(client, db):
         etag = revalidate(client, url)
         assert etag not in etags  # each change shows: never a stale 304
         etags.add(etag)
-    services.restore_post(moderator, post)  # back as it was before it was hidden
+    moderation.restore_post(moderator, post)  # back as it was before it was hidden
     db.session.commit()
     assert revalidate(client, url) not in (etag,)
 

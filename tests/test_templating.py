@@ -12,7 +12,7 @@ from flask import render_template_string
 from flask_babel import force_locale
 
 from forum.db import utcnow
-from forum.discussions import services
+from forum.discussions import moderation, services
 from tests.factories import add_member, make_group, make_user
 
 TIME = re.compile(r'^<time datetime="([^"]+)" title="([^"]+)">([^<]+)</time>$')
@@ -97,8 +97,8 @@ def test_pages_show_relative_dates_and_states_in_words(client, db):
     add_member(coordinator, group, "coordinator")
     thread = services.create_thread(author, group, title="Un fil épinglé", body="Bonjour")
     other = services.create_thread(author, group, title="Un autre fil", body="Bonjour")
-    services.set_pinned(coordinator, thread, True)
-    services.set_locked(coordinator, thread, True)
+    moderation.set_pinned(coordinator, thread, True)
+    moderation.set_locked(coordinator, thread, True)
     db.session.commit()
 
     listing = unescape(client.get(f"/groups/{group.slug}/").get_data(as_text=True))

@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from forum.db import utcnow
-from forum.discussions import bp, services
+from forum.discussions import bp, moderation, services
 from forum.discussions.forms import (
     EditForm,
     FlagForm,
@@ -198,7 +198,7 @@ def _render_thread(
         preview=preview,
         problem=problem or (refusal_message("thread.reply", thread, user) if user else None),
         moderator=moderator,
-        open_flags=services.open_flag_count(thread.group) if moderator else 0,
+        open_flags=moderation.open_flag_count(thread.group) if moderator else 0,
         action_form=ActionForm(formdata=None) if user is not None else None,
     )
     if user is not None and listing.items:
@@ -348,7 +348,7 @@ def flag(post_id: int):
     form = FlagForm()
     if form.validate_on_submit():
         try:
-            flagged = services.flag_post(
+            flagged = moderation.flag_post(
                 current_user, post, category=form.category.data, reason=form.reason.data or ""
             )
         except services.PostingError as exc:
@@ -375,7 +375,7 @@ def flag_queue(slug: str):
     return render_template(
         "discussions/flags.html",
         group=group,
-        flags=services.open_flags(group),
+        flags=moderation.open_flags(group),
         hide_form=HideForm(formdata=None),
         action_form=ActionForm(formdata=None),
     )
@@ -387,7 +387,7 @@ def hide(post_id: int):
     post = _post(post_id, "post.moderate")
     form = HideForm()
     if form.validate_on_submit():
-        services.hide_post(current_user, post, category=form.category.data, note=form.note.data)
+        moderation.hide_post(current_user, post, category=form.category.data, note=form.note.data)
         db.session.commit()
         flash(_("The message is hidden."), "success")
     else:
@@ -400,7 +400,7 @@ def hide(post_id: int):
 def restore(post_id: int):
     """Show a hidden post again."""
     post = _post(post_id, "post.moderate")
-    services.restore_post(current_user, post)
+    moderation.restore_post(current_user, post)
     db.session.commit()
     flash(_("The message is visible again."), "success")
     return redirect(url_for("discussions.permalink", post_id=post.id))
@@ -410,17 +410,17 @@ def restore(post_id: int):
 def dismiss(post_id: int):
     """Close the reports on a post, leaving it visible."""
     post = _post(post_id, "post.moderate")
-    services.dismiss_flags(current_user, post)
+    moderation.dismiss_flags(current_user, post)
     db.session.commit()
     flash(_("The reports are closed."), "info")
     return redirect(url_for("discussions.flag_queue", slug=post.thread.group.slug))
 
 
 THREAD_ACTIONS = {
-    "lock": (services.set_locked, True),
-    "unlock": (services.set_locked, False),
-    "pin": (services.set_pinned, True),
-    "unpin": (services.set_pinned, False),
+    "lock": (moderation.set_locked, True),
+    "unlock": (moderation.set_locked, False),
+    "pin": (moderation.set_pinned, True),
+    "unpin": (moderation.set_pinned, False),
 }
 
 
@@ -451,7 +451,7 @@ def move(thread_id: int):
     form.group.choices = choices([(g.slug, g.name) for g in targets])
     if form.validate_on_submit():
         target = next(g for g in targets if g.slug == form.group.data)
-        services.move_thread(current_user, thread, target)
+        moderation.move_thread(current_user, thread, target)
         db.session.commit()
         flash(_("The thread is moved to %(group)s.", group=target.name), "success")
         return redirect(url_for("discussions.show_thread", thread_id=thread.id))

@@ -24,7 +24,8 @@ def show_commune(insee: str):
 @bp.route("/groups/<slug>/")
 def show_group(slug: str):
     """A group: its threads (paginated), coordinators, how to join."""
-    from forum.discussions.services import group_threads, open_flag_count
+    from forum.discussions.moderation import open_flag_count
+    from forum.discussions.services import group_threads
 
     viewer = signed_in_user()
     # A fixed number of statements whatever the group's size: the group with its counts,

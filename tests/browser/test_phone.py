@@ -15,7 +15,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from forum.discussions import services
+from forum.discussions import moderation, services
 from tests.browser.helpers import header, sign_in
 
 PHONE = {"width": 375, "height": 740}
@@ -58,8 +58,8 @@ def seed(live_server) -> dict:
             body="Compte rendu de la rencontre avec la mairie : https://example.org/"
             + "compte-rendu-tres-long-" * 6,
         )
-        services.set_pinned(coordinator, pinned, True)
-        services.set_locked(coordinator, pinned, True)
+        moderation.set_pinned(coordinator, pinned, True)
+        moderation.set_locked(coordinator, pinned, True)
         for n in range(3):
             thread = services.create_thread(
                 coordinator, group, title=f"Collecte de vêtements n° {n + 1}", body="Bonjour."
