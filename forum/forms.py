@@ -43,10 +43,6 @@ class Form(FlaskForm):
             return False
         return ok
 
-    @property
-    def stale_token(self) -> bool:
-        return bool(self.csrf_token.errors) if "csrf_token" in self._fields else False
-
 
 class ActionForm(Form):
     """A button that changes something: carries only the CSRF token."""

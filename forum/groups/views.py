@@ -8,7 +8,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from forum.extensions import db
-from forum.forms import ActionForm
 from forum.groups import bp, services
 from forum.groups.models import Commune, Group
 from forum.permissions import is_moderator, require, role_in, signed_in_user
@@ -55,12 +54,9 @@ def join(slug: str):
     """Become a member of the group."""
     group = db.first_or_404(select(Group).where(Group.slug == slug))
     require("group.join", group)
-    if ActionForm().validate_on_submit():
-        services.join_group(current_user, group)
-        db.session.commit()
-        flash(_("You are now a member of %(group)s.", group=group.name), "success")
-    else:
-        flash(_("Your session expired. Please try again."), "error")
+    services.join_group(current_user, group)
+    db.session.commit()
+    flash(_("You are now a member of %(group)s.", group=group.name), "success")
     return redirect(url_for("groups.show_group", slug=group.slug))
 
 
@@ -69,10 +65,7 @@ def leave(slug: str):
     """Stop being a member of the group."""
     group = db.first_or_404(select(Group).where(Group.slug == slug))
     require("group.leave", group)
-    if ActionForm().validate_on_submit():
-        services.leave_group(current_user, group)
-        db.session.commit()
-        flash(_("You have left %(group)s.", group=group.name), "info")
-    else:
-        flash(_("Your session expired. Please try again."), "error")
+    services.leave_group(current_user, group)
+    db.session.commit()
+    flash(_("You have left %(group)s.", group=group.name), "info")
     return redirect(url_for("groups.show_group", slug=group.slug))
