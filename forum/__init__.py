@@ -97,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     from forum.groups import bp as groups_bp
     from forum.notifications import bp as notifications_bp
     from forum.pages import bp as pages_bp
+    from forum.projects import bp as projects_bp
     from forum.search import bp as search_bp
 
     app.register_blueprint(pages_bp)
@@ -107,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(search_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(audit_bp)
+    app.register_blueprint(projects_bp)
 
 
 def _register_handlers(app: Flask) -> None:
@@ -136,11 +138,14 @@ def _register_listeners() -> None:
     from forum.discussions import privacy as discussions_privacy
     from forum.notifications import listeners as notification_listeners
     from forum.notifications import privacy as notifications_privacy
+    from forum.projects import listeners as project_listeners
+    from forum.projects import privacy as projects_privacy
     from forum.search import listeners as search_listeners
 
     search_listeners.connect()
     notification_listeners.connect()
-    for module in (accounts_privacy, discussions_privacy, notifications_privacy):
+    project_listeners.connect()
+    for module in (accounts_privacy, discussions_privacy, notifications_privacy, projects_privacy):
         module.connect()
 
 

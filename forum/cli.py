@@ -122,8 +122,15 @@ def _daily_digests(now: datetime) -> str:
     return send_digests(now).summary()
 
 
+def _pledge_checks(now: datetime) -> str:
+    from forum.projects.services import send_pledge_checks
+
+    return send_pledge_checks(now)
+
+
 REMINDER_JOBS: list[tuple[str, Callable[[datetime], str]]] = [
     ("daily digests", _daily_digests),
+    ("pledge checks", _pledge_checks),
 ]
 
 
@@ -147,7 +154,7 @@ def _parse_now(value: str | None) -> datetime:
     help="Act as if it were this moment (ISO 8601 with an offset), to check or catch up.",
 )
 def reminders(now_text: str | None) -> None:
-    """Run every reminder that is due now (idempotent): daily forum digests, …"""
+    """Run every reminder that is due now (idempotent): daily forum digests, pledge checks, …"""
     now = _parse_now(now_text)
     for name, job in REMINDER_JOBS:
         click.echo(f"{name}: {job(now)}")

@@ -172,6 +172,7 @@ def load_demo() -> list[tuple[str, str]]:
         summary.append((email, described))
 
     _load_threads(by_slug)
+    _load_project(by_slug)
     return summary
 
 
@@ -192,3 +193,69 @@ def _load_threads(by_slug: dict[str, Group]) -> None:
         )
         for author, body in replies:
             discussions.reply(accounts.find_by_email(author), thread, body=body)
+
+
+# The MOUS project of the sources: its forms of help (key, label as the groups wrote it).
+PROJECT_SLUG = "un-toit-pour-quinze-familles"
+HELP_KINDS = [
+    ("shelter", "Hébergement temporaire"),
+    ("transport", "Transport"),
+    ("translation", "Traduction (roumain, bulgare…)"),
+    ("school", "Accompagnement scolaire"),
+    ("health", "Accompagnement aux rendez-vous de santé"),
+    ("paperwork", "Démarches administratives et juridiques"),
+    ("work", "Emploi et formation"),
+    ("gifts", "Dons en nature"),
+    ("meetings", "Présence aux réunions et négociations"),
+    ("fundraising", "Collecte de fonds"),
+]
+# (e-mail, forms of help, hours a month, commune, availability, threshold, show name)
+PLEDGES = [
+    ("claire@example.org", ["meetings", "paperwork"], 12, "92023", ["evenings"], None, True),
+    ("karim@example.org", ["transport", "gifts"], 6, "92023", ["weekends"], None, False),
+    ("paul@example.org", ["school"], 8, "92048", ["weekdays", "evenings"], None, True),
+    ("ines@example.org", ["translation", "health"], 4, "91534", ["weekends"], 5, True),
+]
+
+
+def _load_project(by_slug: dict[str, Group]) -> None:
+    """The MOUS project, its news thread and a few pledges (one conditional), once."""
+    from datetime import date
+
+    from forum.discussions.models import Thread
+    from forum.projects import services as projects
+    from forum.projects.models import Project
+
+    if db.session.scalar(select(Project.id).where(Project.slug == PROJECT_SLUG)):
+        return
+    news = db.session.scalar(select(Thread).where(Thread.title == THREADS[0][1]))
+    project = projects.create_project(
+        title="Un toit pour quinze familles",
+        slug=PROJECT_SLUG,
+        goal="reloger 15 familles",
+        description=(
+            "Une **MOUS** (maîtrise d'œuvre urbaine et sociale) pour les quinze familles "
+            "expulsées du terrain des « 50 arpents » : trouver un terrain, bâtir un village "
+            "d'insertion, scolariser les enfants, accompagner vers l'emploi. Associations, "
+            "communes, département, région et préfecture y travaillent ensemble."
+        ),
+        groups=list(by_slug.values()),
+        help_kinds=HELP_KINDS,
+        target_participants=60,
+        starts_on=date(2026, 3, 1),
+        ends_on=date(2029, 12, 31),
+        news_thread=news,
+    )
+    for email, kinds, hours, insee, availability, threshold, show in PLEDGES:
+        projects.save_pledge(
+            accounts.find_by_email(email),
+            project,
+            projects.PledgeData(
+                help_kinds=kinds,
+                hours_per_month=hours,
+                commune=insee,
+                availability=availability,
+                show_name=show,
+                threshold=threshold,
+            ),
+        )

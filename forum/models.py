@@ -16,6 +16,14 @@ from forum.discussions.models import (
 from forum.groups.models import Commune, Group, Membership, Role
 from forum.mail import OutboxAttachment, OutboxMail
 from forum.notifications.models import GroupSubscription, Notification, ThreadSubscription
+from forum.projects.models import (
+    HelpKind,
+    Pledge,
+    PledgeHelp,
+    PledgeRevision,
+    Project,
+    ProjectGroup,
+)
 
 __all__ = [
     "AuditEntry",
@@ -23,14 +31,20 @@ __all__ = [
     "Commune",
     "Draft",
     "Flag",
+    "HelpKind",
     "Group",
     "GroupSubscription",
     "Membership",
     "Notification",
     "OutboxAttachment",
     "OutboxMail",
+    "Pledge",
+    "PledgeHelp",
+    "PledgeRevision",
     "Post",
     "PostRevision",
+    "Project",
+    "ProjectGroup",
     "ReadState",
     "Role",
     "Thread",

@@ -215,6 +215,49 @@ def _moderate_post(user: Any, post: Any) -> str | None:
     return refused or (HIDDEN if post.is_deleted else None)
 
 
+# --- Projects and pledges ---------------------------------------------------------------
+
+
+def _view_project(user: Any, project: Any) -> str | None:
+    return None  # projects are public: their totals, never a pledger's details
+
+
+def _pledge(user: Any, project: Any) -> str | None:
+    """Making or changing one's pledge: a member who may post, on an open project."""
+    refused = _can_participate(user)
+    if refused:
+        return refused
+    if not project.is_open:
+        return Refusal(FORBIDDEN, _l("This project is closed: it takes no new pledges."))
+    return None
+
+
+def _withdraw_pledge(user: Any, project: Any) -> str | None:
+    """Withdrawing is always possible for the pledge's own member, even once closed."""
+    return None if _signed_in(user) else LOGIN
+
+
+def coordinates_project(user: Any, project: Any) -> bool:
+    """A coordinator of a group taking part in the project, or a site admin."""
+    moderated = moderated_group_ids(user)
+    if moderated is None:
+        return True
+    return any(group.id in moderated for group in project.groups)
+
+
+def _see_pledges(user: Any, project: Any) -> str | None:
+    """The pledges in detail (names, e-mails, messages, hours): the coordinators of the
+    groups taking part, and site admins. Anyone else is not told the page exists."""
+    if not _signed_in(user):
+        return LOGIN
+    return None if coordinates_project(user, project) else HIDDEN
+
+
+def _manage_pledge(user: Any, pledge: Any) -> str | None:
+    """Marking a pledge active, fulfilled or lapsed: whoever sees the project's pledges."""
+    return _see_pledges(user, pledge.project)
+
+
 RULES: dict[str, Callable[[Any, Any], str | None]] = {
     "thread.view": _view_thread,
     "thread.create": _create_thread,
@@ -235,6 +278,12 @@ RULES: dict[str, Callable[[Any, Any], str | None]] = {
     "group.read_audit": _coordinate_group,
     "group.follow": _follow_group,
     "site.administer": _administer_site,
+    "project.view": _view_project,
+    "project.pledge": _pledge,
+    "project.withdraw": _withdraw_pledge,
+    "project.see_pledges": _see_pledges,
+    "project.message_pledgers": _see_pledges,
+    "project.manage_pledge": _manage_pledge,
 }
 
 

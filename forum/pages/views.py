@@ -22,11 +22,14 @@ log = logging.getLogger(__name__)
 
 @bp.route("/")
 def index():
-    """Home: the local groups by commune."""
+    """Home: the local groups by commune, the projects' progress."""
+    from forum.projects.services import project_cards
+
     return render_template(
         "pages/index.html",
         communes=groups.communes_with_groups(),
         territory_groups=groups.territory_groups(),
+        project_cards=project_cards(),
     )
 
 
