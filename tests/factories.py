@@ -90,3 +90,71 @@ def make_post(author: User, thread, body: str = "Une réponse"):
     db.session.add(post)
     db.session.flush()
     return post
+
+
+HELP_KINDS = [
+    ("shelter", "Hébergement temporaire"),
+    ("transport", "Transport"),
+    ("translation", "Traduction (roumain, bulgare…)"),
+    ("school", "Accompagnement scolaire"),
+]
+
+
+def make_project(
+    slug: str | None = None,
+    *,
+    groups_taking_part=(),
+    title: str = "Un toit pour quinze familles",
+    target: int = 20,
+    status: str = "open",
+    news_thread=None,
+    help_kinds=None,
+):
+    """A project with its list of forms of help and the groups taking part."""
+    from forum.projects import services as projects
+    from forum.projects.models import ProjectStatus
+
+    n = next(_seq)
+    return projects.create_project(
+        title=title,
+        slug=slug or f"projet-{n}",
+        goal="reloger 15 familles",
+        description="Une **MOUS** pour les familles.",
+        groups=list(groups_taking_part),
+        help_kinds=HELP_KINDS if help_kinds is None else help_kinds,
+        target_participants=target,
+        news_thread=news_thread,
+        status=ProjectStatus(status),
+    )
+
+
+def make_pledge(
+    user: User,
+    project,
+    *,
+    help_kinds=("transport",),
+    hours: int = 4,
+    commune: str = "92023",
+    availability=("evenings",),
+    message: str = "",
+    show_name: bool = False,
+    threshold: int | None = None,
+):
+    """A pledge through the service (revision, confirmation mail, thresholds settled)."""
+    from forum.projects import services as projects
+
+    make_commune(commune, {"92023": "Clamart", "92048": "Meudon"}.get(commune, "Saclay"))
+    pledge, _created = projects.save_pledge(
+        user,
+        project,
+        projects.PledgeData(
+            help_kinds=list(help_kinds),
+            hours_per_month=hours,
+            commune=commune,
+            availability=list(availability),
+            message=message,
+            show_name=show_name,
+            threshold=threshold,
+        ),
+    )
+    return pledge

@@ -54,6 +54,9 @@ CHECK_SALT = "pledge-check"
 CHECKS_PER_RUN = 500
 PLEDGES_PER_PAGE = 50
 NAMES_SHOWN = 100
+# Hours are shown only as a sum of at least this many pledges: a commune with one pledger
+# would otherwise show that person's hours to everyone.
+HOURS_MIN_PLEDGES = 3
 NEWS_POSTS = 3
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -64,7 +67,7 @@ class PledgeError(Exception):
     """A rule refused the pledge; `message` is for the member, `field` names the input."""
 
     def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
+        super().__init__(message)  # a lazy string: rendered in the user's language
         self.message = message
         self.field = field
 
@@ -174,7 +177,7 @@ class KindTotal:
 class CommuneTotal:
     name: str
     count: int
-    hours: int
+    hours: int | None  # None: too few pledges to show a sum (HOURS_MIN_PLEDGES)
     waiting: int
 
 
@@ -185,7 +188,7 @@ class ProjectFigures:
     by_kind: list[KindTotal]
     by_commune: list[CommuneTotal]
     count: int
-    hours: int
+    hours: int | None  # None: too few pledges to show a sum
     waiting: int
     names: list[str]
     target: int
@@ -236,16 +239,23 @@ def project_figures(project: Project) -> ProjectFigures:
         .order_by(Pledge.created_at, Pledge.id)
         .limit(NAMES_SHOWN)
     ).all()
-    by_commune = [CommuneTotal(n, c, int(h or 0), w) for n, c, h, w in communes]
+    count = sum(c for _n, c, _h, _w in communes)
+    hours = sum(int(h or 0) for _n, _c, h, _w in communes)
     return ProjectFigures(
         by_kind=[KindTotal(k, label, c) for k, label, c in kinds],
-        by_commune=[c for c in by_commune if c.count or c.waiting],
-        count=sum(c.count for c in by_commune),
-        hours=sum(c.hours for c in by_commune),
-        waiting=sum(c.waiting for c in by_commune),
+        by_commune=[
+            CommuneTotal(n, c, _sum_shown(c, int(h or 0)), w) for n, c, h, w in communes if c or w
+        ],
+        count=count,
+        hours=_sum_shown(count, hours),
+        waiting=sum(w for _n, _c, _h, w in communes),
         names=list(names),
         target=project.target_participants,
     )
+
+
+def _sum_shown(count: int, hours: int) -> int | None:
+    return hours if count >= HOURS_MIN_PLEDGES else None
 
 
 def latest_news(project: Project, viewer: User | None) -> list[Post]:

@@ -46,6 +46,7 @@ def show_project(slug: str):
         else None,
         mine=services.current_pledge(viewer, project),
         coordinator=viewer is not None and can("project.see_pledges", project),
+        hours_min=services.HOURS_MIN_PLEDGES,
     )
 
 
