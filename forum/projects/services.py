@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from forum import audit
 from forum.accounts.models import User
-from forum.db import utcnow
+from forum.db import insert_ignoring_duplicate, utcnow
 from forum.discussions.models import Post, Thread
 from forum.extensions import db
 from forum.groups.models import Commune, Group
@@ -439,8 +439,8 @@ def _set_help_kinds(pledge: Pledge, kinds: list[HelpKind]) -> None:
             )
         )
     for kind_id in sorted(wanted - held):
-        db.session.add(PledgeHelp(pledge_id=pledge.id, help_kind_id=kind_id))
-    db.session.flush()
+        # A second click may have added it meanwhile: the row is there either way.
+        insert_ignoring_duplicate(PledgeHelp, pledge_id=pledge.id, help_kind_id=kind_id)
     db.session.expire(pledge, ["help_kinds"])
 
 

@@ -84,3 +84,26 @@ def test_the_pledge_form_fits_a_phone(page: Page, live_server):
     page.goto("/projects/un-toit/pledge")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, width
+
+
+def test_the_project_pages_pass_axe(page: Page, live_server):
+    """The public page, the pledge form with its errors, the coordinators' list."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    with live_server.seed() as f:
+        f.make_commune("92023", "Clamart", "92")
+        group = f.make_group("ldh-clamart", name="Section LDH de Clamart")
+        project = f.make_project("un-toit", groups_taking_part=[group], target=20)
+        coordinator = f.make_user("claire@example.org", name="Claire")
+        f.add_member(coordinator, group, "coordinator")
+        f.make_pledge(f.make_user(name="Ana"), project, show_name=True, message="Bonjour")
+    sign_in(page, "claire@example.org")
+    axe = Axe()
+    page.goto("/projects/un-toit/pledge")
+    page.get_by_role("button", name="Je m'engage").click()  # nothing chosen: errors
+    for url in (None, "/projects/un-toit/", "/projects/un-toit/pledges", "/"):
+        if url:
+            page.goto(url)
+        violations = axe.run(page).response["violations"]
+        blocking = [v["id"] for v in violations if v["impact"] in ("serious", "critical")]
+        assert blocking == [], (url or "pledge form with errors", blocking)
