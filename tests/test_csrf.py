@@ -21,6 +21,7 @@ SAMPLE_VALUES = {
     "insee": "92023",
     "thread_id": 1,
     "post_id": 1,
+    "pledge_id": 1,
     "action": "lock",
 }
 

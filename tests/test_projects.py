@@ -76,6 +76,7 @@ MATRIX = {
     "/projects/un-toit/pledges.csv": COORDINATORS,
     "/projects/nowhere/pledges": dict.fromkeys(ROLES, 404),
     "/projects/un-toit/pledge/confirm/forged": dict.fromkeys(ROLES, 400),
+    "/projects/nowhere/pledge/confirm/forged": dict.fromkeys(ROLES, 400),
 }
 
 

@@ -759,7 +759,7 @@ def check_token(pledge: Pledge) -> str:
     return _check_serializer().dumps([pledge.id, pledge.user_id])
 
 
-def read_check_token(token: str, project: Project) -> Pledge | None:
+def read_check_token(token: str, slug: str) -> Pledge | None:
     """The standing pledge a check link names, or None (forged, expired, withdrawn, or a
     pledge of another project)."""
     try:
@@ -776,7 +776,7 @@ def read_check_token(token: str, project: Project) -> Pledge | None:
     if (
         pledge is None
         or pledge.user_id != data[1]
-        or pledge.project_id != project.id
+        or pledge.project.slug != slug
         or pledge.is_withdrawn
         or pledge.user.is_deleted
     ):

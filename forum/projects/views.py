@@ -145,10 +145,12 @@ def withdraw(slug: str):
 # it can do is say that its owner's pledge still stands.
 def confirm_pledge(slug: str, token: str):
     """GET asks (link scanners open links); POST, one click, says the pledge still stands."""
-    project = _project(slug)
-    found = services.read_check_token(token, project)
+    # The token first: a bad link is a 400 whatever it names (as the unsubscribe links).
+    found = services.read_check_token(token, slug)
     if found is None:
+        project = services.load_project(slug)
         return render_template("projects/confirm.html", project=project, pledge=None), 400
+    project = found.project
     with force_locale(found.user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         if request.method == "POST":
             services.confirm_pledge(found)
