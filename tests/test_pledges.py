@@ -307,6 +307,11 @@ def test_coordinators_mark_pledges_and_the_audit_log_keeps_it(app, db, client, p
     assert all(e.actor_id == coordinator.id and e.group_id == project.groups[0].id for e in entries)
     # A lapsed pledge no longer counts.
     assert services.project_figures(project).count == 0
+    # The group's audit log lists the marks.
+    log = client.get("/groups/ldh-clamart/audit")
+    assert log.status_code == 200 and "a marqué un engagement abandonné" in log.get_data(
+        as_text=True
+    )
 
 
 def test_a_withdrawn_pledge_cannot_be_marked(app, db, project):
@@ -316,3 +321,34 @@ def test_a_withdrawn_pledge_cannot_be_marked(app, db, project):
     services.withdraw_pledge(member, project)
     with pytest.raises(services.PledgeError):
         services.mark_pledge(admin, pledge, PledgeStatus.ACTIVE)
+
+
+def test_the_notice_shows_in_a_daily_digest_and_in_the_list(app, db, client, project):
+    from datetime import UTC, datetime, timedelta
+
+    from forum.notifications.services import send_digests
+
+    daily = make_user(notify="daily")
+    make_pledge(daily, project, threshold=1)
+    make_pledge(make_user(), project)
+    db.session.commit()
+    # No mail at once for a daily member: the digest brings it.
+    assert not db.session.scalars(
+        select(OutboxMail).where(
+            OutboxMail.recipient == daily.email, OutboxMail.template == "notify"
+        )
+    ).all()
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).astimezone(services.PARIS)
+    send_digests(tomorrow.replace(hour=9).astimezone(UTC))
+    digest = db.session.scalars(
+        select(OutboxMail).where(
+            OutboxMail.recipient == daily.email, OutboxMail.template == "digest"
+        )
+    ).one()
+    assert "compte désormais" in digest.body_text
+    login_as(client, daily)
+    page = html.unescape(client.get("/notifications").get_data(as_text=True))
+    assert "votre engagement sous condition compte désormais" in page
+    (notice,) = db.session.scalars(select(Notification).where(Notification.user_id == daily.id))
+    opened = client.get(f"/notifications/{notice.id}")
+    assert opened.headers["Location"].endswith("/projects/un-toit/")

@@ -742,7 +742,7 @@ def message_pledgers(
         "pledge.message",
         project,
         group=_audit_group(actor, project),
-        detail=f"{count} recipients",
+        detail=str(count),  # how many, never who
     )
     return count
 

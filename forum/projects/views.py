@@ -167,14 +167,13 @@ def confirm_pledge(slug: str, token: str):
 def _filters(project: Project, source) -> tuple[services.PledgeFilters, FilterForm]:
     form = FilterForm(formdata=source)
     form.help.choices = choices([("", _("Any"))] + [(k.key, k.label) for k in project.help_kinds])
-    form.commune.choices = choices(
-        [("", _("Any"))] + [(c.insee, c.name) for c in services.project_communes()]
-    )
+    communes = services.project_communes()
+    form.commune.choices = choices([("", _("Any"))] + [(c.insee, c.name) for c in communes])
     keys = {k.key for k in project.help_kinds}
-    communes = {c.insee for c in services.project_communes()}
+    inseecodes = {c.insee for c in communes}
     filters = services.PledgeFilters(
         help_kind=form.help.data if form.help.data in keys else "",
-        commune=form.commune.data if form.commune.data in communes else "",
+        commune=form.commune.data if form.commune.data in inseecodes else "",
         availability=form.availability.data
         if form.availability.data in AVAILABILITY_LABELS
         else "",
