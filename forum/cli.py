@@ -123,7 +123,7 @@ def _daily_digests(now: datetime) -> str:
 
 
 def _pledge_checks(now: datetime) -> str:
-    from forum.projects.services import send_pledge_checks
+    from forum.projects.checks import send_pledge_checks
 
     return send_pledge_checks(now)
 

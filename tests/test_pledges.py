@@ -14,7 +14,7 @@ from forum.extensions import db as _db
 from forum.groups.models import Role
 from forum.mail import OutboxMail, send_due
 from forum.notifications.models import Notification
-from forum.projects import services
+from forum.projects import coordination, figures, services
 from forum.projects.models import Pledge, PledgeRevision, PledgeStatus
 from tests.conftest import login_as, post_form
 from tests.factories import (
@@ -228,12 +228,12 @@ def test_a_conditional_pledge_counts_once_enough_others_pledge(app, db, project)
     db.session.commit()
     # Two conditional pledges of "2 others": each has only one other so far.
     assert all(p.is_waiting for p in waiting)
-    assert services.project_figures(project).count == 0
+    assert figures.project_figures(project).count == 0
     make_pledge(make_user(), project)  # the third one: both conditions are met
     db.session.commit()
     db.session.expire_all()
     assert all(db.session.get(Pledge, p.id).is_counted for p in waiting)
-    assert services.project_figures(project).count == 3
+    assert figures.project_figures(project).count == 3
 
 
 def test_everyone_waiting_is_told_exactly_once(app, db, project):
@@ -306,7 +306,7 @@ def test_coordinators_mark_pledges_and_the_audit_log_keeps_it(app, db, client, p
     assert [e.action for e in entries] == ["pledge.active", "pledge.fulfilled", "pledge.lapsed"]
     assert all(e.actor_id == coordinator.id and e.group_id == project.groups[0].id for e in entries)
     # A lapsed pledge no longer counts.
-    assert services.project_figures(project).count == 0
+    assert figures.project_figures(project).count == 0
     # The group's audit log lists the marks.
     log = client.get("/groups/ldh-clamart/audit")
     assert log.status_code == 200 and "a marqué un engagement abandonné" in log.get_data(
@@ -338,7 +338,7 @@ def test_the_notice_shows_in_a_daily_digest_and_in_the_list(app, db, client, pro
             OutboxMail.recipient == daily.email, OutboxMail.template == "notify"
         )
     ).all()
-    tomorrow = (datetime.now(UTC) + timedelta(days=1)).astimezone(services.PARIS)
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).astimezone(coordination.PARIS)
     send_digests(tomorrow.replace(hour=9).astimezone(UTC))
     digest = db.session.scalars(
         select(OutboxMail).where(

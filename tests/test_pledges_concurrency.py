@@ -8,7 +8,7 @@ import time
 from sqlalchemy import func, select
 
 from forum.notifications.models import Notification
-from forum.projects import services
+from forum.projects import figures, services
 from forum.projects.models import Pledge
 from tests.conftest import CSRF_RE, login_as
 from tests.factories import make_commune, make_pledge, make_project, make_user
@@ -76,7 +76,7 @@ def test_two_conditional_pledges_at_once_both_count_and_one_is_told(app, db, mon
     db.session.expire_all()
     pledges = db.session.scalars(select(Pledge).where(Pledge.threshold.is_not(None))).all()
     assert len(pledges) == 2 and all(p.is_counted for p in pledges)
-    assert services.project_figures(project).count == 5
+    assert figures.project_figures(project).count == 5
     told = db.session.scalar(
         select(func.count())
         .select_from(Notification)

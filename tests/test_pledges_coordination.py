@@ -16,7 +16,7 @@ from forum.extensions import db as _db
 from forum.groups.models import Role
 from forum.mail import OutboxMail, send_due
 from forum.notifications.models import NEVER
-from forum.projects import services
+from forum.projects import checks, coordination, figures, services
 from forum.projects.models import Pledge, PledgeRevision
 from tests.conftest import login_as, post_form
 from tests.factories import (
@@ -89,7 +89,7 @@ def test_coordinators_see_the_pledges_and_filter_them(app, setup):
 
 
 def test_the_list_is_paginated(app, db, setup):
-    for _ in range(services.PLEDGES_PER_PAGE):
+    for _ in range(coordination.PLEDGES_PER_PAGE):
         make_pledge(make_user(), setup["project"])
     db.session.commit()
     client = app.test_client()
@@ -125,7 +125,7 @@ def test_the_csv_opens_cleanly_in_a_french_spreadsheet(app, db, setup):
     assert bo[8] == "Je parle bulgare ; et roumain"  # the delimiter inside a cell is quoted
     assert bo[3] == "Traduction (roumain, bulgare…), Accompagnement scolaire"
     assert bo[5] == "Le week-end" and bo[7] == "Engagé"
-    today = datetime.now(UTC).astimezone(services.PARIS).strftime("%d/%m/%Y")
+    today = datetime.now(UTC).astimezone(coordination.PARIS).strftime("%d/%m/%Y")
     assert re.fullmatch(r"\d\d/\d\d/\d{4}", ana[9]) and ana[9] == today
     # The same filters as the list.
     rows = read_csv(client.get("/projects/un-toit/pledges.csv?commune=92048&help=transport"))
@@ -146,7 +146,7 @@ def test_csv_dates_are_the_paris_day(app, db, setup):
 
 
 def test_csv_cells_are_guarded_against_formulas():
-    assert [services.csv_cell(v) for v in ("=1+1", "+33", "-2", "@SUM(A1)", "ok", 4, None)] == [
+    assert [coordination.csv_cell(v) for v in ("=1+1", "+33", "-2", "@SUM(A1)", "ok", 4, None)] == [
         "'=1+1",
         "'+33",
         "'-2",
@@ -245,7 +245,7 @@ def test_withdrawn_fulfilled_and_lapsed_pledges_are_not_asked(app, db, setup):
     services.withdraw_pledge(pledges["ana"].user, setup["project"])
     services.mark_pledge(admin, pledges["bo"], services.PledgeStatus.FULFILLED)
     services.mark_pledge(admin, pledges["cy"], services.PledgeStatus.LAPSED)
-    assert services.send_pledge_checks(datetime.now(UTC) + timedelta(days=400)) == "0 sent"
+    assert checks.send_pledge_checks(datetime.now(UTC) + timedelta(days=400)) == "0 sent"
 
 
 def confirm_link(mail: OutboxMail) -> str:
@@ -254,7 +254,7 @@ def confirm_link(mail: OutboxMail) -> str:
 
 
 def test_one_click_confirms_the_pledge(app, db, setup):
-    services.send_pledge_checks(datetime.now(UTC) + timedelta(days=92))
+    checks.send_pledge_checks(datetime.now(UTC) + timedelta(days=92))
     db.session.commit()
     mail = next(m for m in check_mails() if m.recipient == "ana@example.org")
     link = confirm_link(mail)
@@ -284,7 +284,7 @@ def test_one_click_confirms_the_pledge(app, db, setup):
 
 def test_a_forged_expired_or_foreign_link_confirms_nothing(app, db, setup, monkeypatch):
     pledge = setup["pledges"]["ana"]
-    token = services.check_token(pledge)
+    token = checks.check_token(pledge)
     client = app.test_client()
     forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     other = make_project("autre")
@@ -299,7 +299,7 @@ def test_a_forged_expired_or_foreign_link_confirms_nothing(app, db, setup, monke
     import itsdangerous.timed
 
     real_now = itsdangerous.timed.TimestampSigner.get_timestamp
-    lifetime = int(services.CHECK_LINK_LIFETIME.total_seconds())
+    lifetime = int(checks.CHECK_LINK_LIFETIME.total_seconds())
     monkeypatch.setattr(
         itsdangerous.timed.TimestampSigner,
         "get_timestamp",
@@ -346,4 +346,4 @@ def test_deleting_an_account_erases_its_pledges_and_history(app, db, setup):
         ).all()
         == []
     )
-    assert services.project_figures(setup["project"]).count == 2
+    assert figures.project_figures(setup["project"]).count == 2

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from forum.groups.models import Role
-from forum.projects import services
+from forum.projects import figures
 from tests.conftest import login_as, post_form
 from tests.factories import (
     add_member,
@@ -234,10 +234,10 @@ def test_the_pledge_numbers_count_only_standing_unconditional_or_met_pledges(app
     project = world["project"]
     waiting = make_pledge(make_user(), project, threshold=10)
     db.session.commit()
-    figures = services.project_figures(project)
-    assert figures.count == 2 and figures.waiting == 1
+    totals = figures.project_figures(project)
+    assert totals.count == 2 and totals.waiting == 1
     assert waiting.is_waiting and not waiting.is_counted
-    assert {k.key: k.count for k in figures.by_kind} == {
+    assert {k.key: k.count for k in totals.by_kind} == {
         "shelter": 0,
         "transport": 2,
         "translation": 0,

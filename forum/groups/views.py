@@ -25,7 +25,7 @@ def show_group(slug: str):
     """A group: its threads (paginated), coordinators, how to join."""
     from forum.discussions.moderation import open_flag_count
     from forum.discussions.services import group_threads
-    from forum.projects.services import project_cards
+    from forum.projects.figures import project_cards
 
     viewer = signed_in_user()
     # A fixed number of statements whatever the group's size: the group with its counts,

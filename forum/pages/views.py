@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 @bp.route("/")
 def index():
     """Home: the local groups by commune, the projects' progress."""
-    from forum.projects.services import project_cards
+    from forum.projects.figures import project_cards
 
     return render_template(
         "pages/index.html",

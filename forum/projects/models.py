@@ -14,6 +14,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
+    or_,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -237,3 +239,24 @@ class PledgeRevision(db.Model):
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     change: Mapped[str] = mapped_column(String(20))
     snapshot: Mapped[dict] = mapped_column(JSON)
+
+
+# --- Criteria, for every query that counts pledges ----------------------------------------
+
+
+def counted_criteria():
+    """Pledges that count in the totals: standing, and unconditional or with their
+    condition met."""
+    return and_(
+        Pledge.status.in_([s.value for s in COUNTED_STATUSES]),
+        or_(Pledge.threshold.is_(None), Pledge.threshold_met_at.is_not(None)),
+    )
+
+
+def waiting_criteria():
+    """Conditional pledges still waiting for enough others."""
+    return and_(
+        Pledge.status.in_([s.value for s in COUNTED_STATUSES]),
+        Pledge.threshold.is_not(None),
+        Pledge.threshold_met_at.is_(None),
+    )

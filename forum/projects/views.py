@@ -10,7 +10,7 @@ from flask_login import current_user
 from forum.extensions import csrf, db
 from forum.forms import choices
 from forum.permissions import LOGIN, can, refusal, require, signed_in_user
-from forum.projects import bp, services
+from forum.projects import bp, checks, coordination, figures, services
 from forum.projects.forms import (
     AVAILABILITY_LABELS,
     STATUS_LABELS,
@@ -35,18 +35,18 @@ def show_project(slug: str):
     """A project: its goal, pledge totals by form of help and commune, progress, news."""
     project = _project(slug)
     viewer = signed_in_user()
-    news = services.latest_news(project, viewer)
+    news = figures.latest_news(project, viewer)
     return render_template(
         "projects/show.html",
         project=project,
-        figures=services.project_figures(project),
+        figures=figures.project_figures(project),
         news=news,
         news_thread=project.news_thread
         if project.news_thread is not None and can("thread.view", project.news_thread)
         else None,
         mine=services.current_pledge(viewer, project),
         coordinator=viewer is not None and can("project.see_pledges", project),
-        hours_min=services.HOURS_MIN_PLEDGES,
+        hours_min=figures.HOURS_MIN_PLEDGES,
     )
 
 
@@ -146,14 +146,14 @@ def withdraw(slug: str):
 def confirm_pledge(slug: str, token: str):
     """GET asks (link scanners open links); POST, one click, says the pledge still stands."""
     # The token first: a bad link is a 400 whatever it names (as the unsubscribe links).
-    found = services.read_check_token(token, slug)
+    found = checks.read_check_token(token, slug)
     if found is None:
         project = services.load_project(slug)
         return render_template("projects/confirm.html", project=project, pledge=None), 400
     project = found.project
     with force_locale(found.user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         if request.method == "POST":
-            services.confirm_pledge(found)
+            checks.confirm_pledge(found)
             db.session.commit()
             return render_template(
                 "projects/confirm.html", project=project, pledge=found, done=True
@@ -164,14 +164,14 @@ def confirm_pledge(slug: str, token: str):
 # --- Coordinators ---------------------------------------------------------------------------
 
 
-def _filters(project: Project, source) -> tuple[services.PledgeFilters, FilterForm]:
+def _filters(project: Project, source) -> tuple[coordination.PledgeFilters, FilterForm]:
     form = FilterForm(formdata=source)
     form.help.choices = choices([("", _("Any"))] + [(k.key, k.label) for k in project.help_kinds])
     communes = services.project_communes()
     form.commune.choices = choices([("", _("Any"))] + [(c.insee, c.name) for c in communes])
     keys = {k.key for k in project.help_kinds}
     inseecodes = {c.insee for c in communes}
-    filters = services.PledgeFilters(
+    filters = coordination.PledgeFilters(
         help_kind=form.help.data if form.help.data in keys else "",
         commune=form.commune.data if form.commune.data in inseecodes else "",
         availability=form.availability.data
@@ -185,7 +185,7 @@ def _render_pledges(project: Project, filters, filter_form, message_form, status
     return render_template(
         "projects/pledges.html",
         project=project,
-        listing=services.pledges_page(project, filters, request.args.get("page", 1, type=int)),
+        listing=coordination.pledges_page(project, filters, request.args.get("page", 1, type=int)),
         filters=filters,
         filter_form=filter_form,
         message_form=message_form,
@@ -225,7 +225,9 @@ def export_pledges(slug: str):
         _("Changed on"),
         _("Confirmed on"),
     ]
-    body = services.pledges_csv(project, filters, headers, {**STATUS_LABELS, **AVAILABILITY_LABELS})
+    body = coordination.pledges_csv(
+        project, filters, headers, {**STATUS_LABELS, **AVAILABILITY_LABELS}
+    )
     return Response(
         body.encode("utf-8"),
         mimetype="text/csv",
@@ -245,7 +247,7 @@ def message_pledgers(slug: str):
     filters, filter_form = _filters(project, request.form)
     form = MessageForm()
     if form.validate_on_submit():
-        count = services.message_pledgers(
+        count = coordination.message_pledgers(
             current_user, project, filters, subject=form.subject.data, body=form.body.data
         )
         db.session.commit()

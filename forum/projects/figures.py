@@ -1,0 +1,172 @@
+"""What everyone may see of a project: totals only, a fixed number of statements whatever
+the number of pledges; the progress cards of the home and group pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy.orm import joinedload
+
+from forum.accounts.models import User
+from forum.discussions.models import Post, Thread
+from forum.extensions import db
+from forum.groups.models import Commune, Group
+from forum.permissions import visible_posts
+from forum.projects.models import (
+    COUNTED_STATUSES,
+    HelpKind,
+    Pledge,
+    PledgeHelp,
+    Project,
+    ProjectGroup,
+    ProjectStatus,
+    counted_criteria,
+    waiting_criteria,
+)
+
+NAMES_SHOWN = 100
+# Hours are shown only as a sum of at least this many pledges: a commune with one pledger
+# would otherwise show that person's hours to everyone.
+HOURS_MIN_PLEDGES = 3
+NEWS_POSTS = 3
+
+
+@dataclass
+class KindTotal:
+    key: str
+    label: str
+    count: int
+
+
+@dataclass
+class CommuneTotal:
+    name: str
+    count: int
+    hours: int | None  # None: too few pledges to show a sum (HOURS_MIN_PLEDGES)
+    waiting: int
+
+
+@dataclass
+class ProjectFigures:
+    """What everyone may see of a project's pledges: totals only."""
+
+    by_kind: list[KindTotal]
+    by_commune: list[CommuneTotal]
+    count: int
+    hours: int | None  # None: too few pledges to show a sum
+    waiting: int
+    names: list[str]
+    target: int
+
+    @property
+    def percent(self) -> int:
+        if not self.target:
+            return 0
+        return min(100, round(100 * self.count / self.target))
+
+
+def project_figures(project: Project) -> ProjectFigures:
+    """The totals by form of help and by commune, and the names shown: three statements
+    whatever the number of pledges."""
+    counted = counted_criteria()
+    kinds = db.session.execute(
+        select(HelpKind.key, HelpKind.label, func.count(Pledge.id))
+        .outerjoin(PledgeHelp, PledgeHelp.help_kind_id == HelpKind.id)
+        .outerjoin(Pledge, and_(Pledge.id == PledgeHelp.pledge_id, counted))
+        .where(HelpKind.project_id == project.id)
+        .group_by(HelpKind.id, HelpKind.key, HelpKind.label, HelpKind.position)
+        .order_by(HelpKind.position, HelpKind.id)
+    ).all()
+    communes = db.session.execute(
+        select(
+            Commune.name,
+            func.count(case((counted, 1))),
+            func.coalesce(func.sum(case((counted, Pledge.hours_per_month), else_=0)), 0),
+            func.count(case((waiting_criteria(), 1))),
+        )
+        .join(Pledge, Pledge.commune_id == Commune.id)
+        .where(
+            Pledge.project_id == project.id,
+            Pledge.status.in_([s.value for s in COUNTED_STATUSES]),
+        )
+        .group_by(Commune.id, Commune.name)
+        .order_by(Commune.name)
+    ).all()
+    names = db.session.scalars(
+        select(User.display_name)
+        .join(Pledge, Pledge.user_id == User.id)
+        .where(
+            Pledge.project_id == project.id,
+            counted,
+            Pledge.show_name.is_(True),
+            User.deleted_at.is_(None),
+        )
+        .order_by(Pledge.created_at, Pledge.id)
+        .limit(NAMES_SHOWN)
+    ).all()
+    count = sum(c for _n, c, _h, _w in communes)
+    hours = sum(int(h or 0) for _n, _c, h, _w in communes)
+    return ProjectFigures(
+        by_kind=[KindTotal(k, label, c) for k, label, c in kinds],
+        by_commune=[
+            CommuneTotal(n, c, _sum_shown(c, int(h or 0)), w) for n, c, h, w in communes if c or w
+        ],
+        count=count,
+        hours=_sum_shown(count, hours),
+        waiting=sum(w for _n, _c, _h, w in communes),
+        names=list(names),
+        target=project.target_participants,
+    )
+
+
+def _sum_shown(count: int, hours: int) -> int | None:
+    return hours if count >= HOURS_MIN_PLEDGES else None
+
+
+def latest_news(project: Project, viewer: User | None) -> list[Post]:
+    """The latest posts of the project's news thread that the viewer may read."""
+    if project.news_thread_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(Post)
+            .join(Thread, Thread.id == Post.thread_id)
+            .options(joinedload(Post.author))
+            .where(Post.thread_id == project.news_thread_id, *visible_posts(viewer))
+            .order_by(Post.number.desc())
+            .limit(NEWS_POSTS)
+        )
+    )
+
+
+@dataclass
+class ProjectCard:
+    """A project's progress, for the home and group pages."""
+
+    project: Project
+    count: int
+
+    @property
+    def percent(self) -> int:
+        target = self.project.target_participants
+        return min(100, round(100 * self.count / target)) if target else 0
+
+
+def project_cards(group: Group | None = None) -> list[ProjectCard]:
+    """The projects (open first; those a group takes part in), each with its number of
+    counted pledges: one statement, whatever the number of projects."""
+    count = (
+        select(func.count())
+        .select_from(Pledge)
+        .where(Pledge.project_id == Project.id, counted_criteria())
+        .scalar_subquery()
+    )
+    query = select(Project, count.label("pledges")).order_by(
+        case((Project.status == ProjectStatus.OPEN.value, 0), else_=1), Project.title
+    )
+    if group is not None:
+        query = query.where(
+            exists().where(ProjectGroup.project_id == Project.id, ProjectGroup.group_id == group.id)
+        )
+    return [ProjectCard(project, pledges or 0) for project, pledges in db.session.execute(query)]
