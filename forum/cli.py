@@ -122,8 +122,22 @@ def _daily_digests(now: datetime) -> str:
     return send_digests(now).summary()
 
 
+def _meeting_reminders(now: datetime) -> str:
+    from forum.meetings.services import send_meeting_reminders
+
+    return send_meeting_reminders(now)
+
+
+def _decisions_due(now: datetime) -> str:
+    from forum.meetings.services import send_decision_reminders
+
+    return send_decision_reminders(now)
+
+
 REMINDER_JOBS: list[tuple[str, Callable[[datetime], str]]] = [
     ("daily digests", _daily_digests),
+    ("meeting reminders", _meeting_reminders),
+    ("decisions due", _decisions_due),
 ]
 
 

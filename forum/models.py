@@ -15,16 +15,29 @@ from forum.discussions.models import (
 )
 from forum.groups.models import Commune, Group, Membership, Role
 from forum.mail import OutboxAttachment, OutboxMail
+from forum.meetings.models import (
+    Attendance,
+    Decision,
+    Meeting,
+    MeetingAnswer,
+    MeetingSeries,
+    ReminderSent,
+)
 from forum.notifications.models import GroupSubscription, Notification, ThreadSubscription
 
 __all__ = [
+    "Attendance",
     "AuditEntry",
     "PostSubmission",
     "Commune",
+    "Decision",
     "Draft",
     "Flag",
     "Group",
     "GroupSubscription",
+    "Meeting",
+    "MeetingAnswer",
+    "MeetingSeries",
     "Membership",
     "Notification",
     "OutboxAttachment",
@@ -32,6 +45,7 @@ __all__ = [
     "Post",
     "PostRevision",
     "ReadState",
+    "ReminderSent",
     "Role",
     "Thread",
     "ThreadSubscription",

@@ -25,6 +25,7 @@ def show_group(slug: str):
     """A group: its threads (paginated), coordinators, how to join."""
     from forum.discussions.moderation import open_flag_count
     from forum.discussions.services import group_threads
+    from forum.meetings.services import next_meetings, open_decisions
 
     viewer = signed_in_user()
     # A fixed number of statements whatever the group's size: the group with its counts,
@@ -46,6 +47,8 @@ def show_group(slug: str):
         member_count=overview.member_count,
         threads=group_threads(group, request.args.get("page", 1, type=int), viewer, total=total),
         open_flags=open_flag_count(group) if moderator else None,
+        next_meetings=next_meetings(viewer, group=group),
+        open_decisions=open_decisions(group, viewer),
     )
 
 

@@ -22,11 +22,14 @@ log = logging.getLogger(__name__)
 
 @bp.route("/")
 def index():
-    """Home: the local groups by commune."""
+    """Home: the local groups by commune, the next public meetings."""
+    from forum.meetings.services import next_meetings
+
     return render_template(
         "pages/index.html",
         communes=groups.communes_with_groups(),
         territory_groups=groups.territory_groups(),
+        next_meetings=next_meetings(None),
     )
 
 
