@@ -78,8 +78,9 @@ def _rrule(series: MeetingSeries) -> vRecur:
     if series.frequency == Frequency.MONTHLY:
         from forum.meetings.services import monthly_weekday
 
-        day = _paris(series.starts_at).date()
-        rule["byday"] = str(monthly_weekday(day))
+        day = monthly_weekday(_paris(series.starts_at).date())
+        names = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+        rule["byday"] = f"{day.n}{names[day.weekday]}"  # "2TU": the second Tuesday
     rule["count"] = series.occurrence_count
     return vRecur(rule)
 
