@@ -59,7 +59,7 @@ class MeetingError(Exception):
     form field it concerns (None: the whole form)."""
 
     def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
+        super().__init__(message)  # a lazy string: read in the user's language, later
         self.message = message
         self.field = field
 

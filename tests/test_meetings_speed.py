@@ -1,0 +1,120 @@
+"""Meeting pages and calendars run a fixed number of SQL statements whatever the number
+of meetings and answers (at most 6 for a visitor), and a visitor's GET writes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from forum.groups.models import Role
+from forum.meetings import services
+from tests.conftest import login_as
+from tests.factories import add_member, make_group, make_meeting, make_user
+from tests.test_speed import measure
+
+VISITOR_BUDGET = 6
+MEMBER_BUDGET = 10
+
+
+def build(db, *, meetings: int, answers: int):
+    """A group with `meetings` meetings (a weekly series among them, with a moved and a
+    cancelled occurrence); the first one-off has `answers` answers and minutes."""
+    group = make_group()
+    coordinator = make_user(name="Coordinatrice")
+    add_member(coordinator, group, Role.COORDINATOR)
+    start = (services.utcnow() + timedelta(days=2)).replace(second=0, microsecond=0)
+    first = services.create_meeting(
+        coordinator,
+        group,
+        services.MeetingData(
+            title="Hebdomadaire",
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+            location="Salle",
+        ),
+        repeat="weekly",
+        count=max(meetings // 2, 3),
+    )
+    occurrences = services.series_meetings(first.series)
+    services.cancel_meeting(coordinator, occurrences[1])
+    moved = occurrences[-1]
+    services.update_meeting(
+        coordinator,
+        moved,
+        services.MeetingData(
+            title="Déplacée",
+            starts_at=moved.starts_at + timedelta(hours=2),
+            ends_at=moved.ends_at + timedelta(hours=2),
+            location="Ailleurs",
+        ),
+    )
+    one_offs = [
+        make_meeting(group, title=f"Réunion {n}", days=n or -3, capacity=answers // 2 or None)
+        for n in range(meetings - len(occurrences))
+    ]
+    measured = one_offs[-1]
+    for n in range(answers):
+        person = make_user(name=f"Personne {n}")
+        add_member(person, group)
+        services.answer(person, measured, ("yes", "maybe", "no")[n % 3])
+    past = one_offs[0]
+    services.save_minutes(
+        coordinator,
+        past,
+        body="Compte rendu",
+        present=set(),
+        decisions=[
+            services.DecisionData(f"Décision {n}", past.local_day, partner="Mairie")
+            for n in range(max(answers // 10, 1))
+        ],
+    )
+    reader = make_user(name="Lectrice")
+    add_member(reader, group)
+    db.session.commit()
+    return group, measured, first, past, coordinator, reader
+
+
+def urls(group, measured, first, past) -> dict[str, str]:
+    return {
+        "meeting": f"/meetings/{measured.id}",
+        "meeting with minutes": f"/meetings/{past.id}",
+        "meeting .ics": f"/meetings/{measured.id}.ics",
+        "series .ics": f"/meetings/{first.id}.ics",
+        "group calendar": f"/groups/{group.slug}/meetings.ics",
+        "meetings list": f"/groups/{group.slug}/meetings/",
+        "meetings list, page 2": f"/groups/{group.slug}/meetings/?page=2",
+        "past meetings": f"/groups/{group.slug}/meetings/?when=past",
+        "group page": f"/groups/{group.slug}/",
+        "home": "/",
+    }
+
+
+def counts(app, db, who: str, **size) -> dict[str, int]:
+    group, measured, first, past, coordinator, reader = build(db, **size)
+    result = {}
+    client = app.test_client()
+    if who != "visitor":
+        login_as(client, coordinator if who == "coordinator" else reader)
+    for name, url in urls(group, measured, first, past).items():
+        if who == "visitor":
+            client = app.test_client()  # no cookie at all
+        count, writes, response = measure(client, db, url)
+        assert writes == [], (name, writes)
+        if who == "visitor":
+            assert "Set-Cookie" not in response.headers, name
+        result[name] = count
+    return result
+
+
+def test_a_visitor_meeting_page_and_calendars_run_few_statements(app, db):
+    small = counts(app, db, "visitor", meetings=6, answers=3)
+    large = counts(app, db, "visitor", meetings=200, answers=200)
+    assert small == large, (small, large)
+    assert max(large.values()) <= VISITOR_BUDGET, large
+
+
+def test_member_and_coordinator_pages_run_the_same_statements_whatever_the_size(app, db):
+    for who in ("member", "coordinator"):
+        small = counts(app, db, who, meetings=6, answers=3)
+        large = counts(app, db, who, meetings=200, answers=200)
+        assert small == large, (who, small, large)
+        assert max(large.values()) <= MEMBER_BUDGET, (who, large)
