@@ -579,3 +579,15 @@ def test_members_only_meetings_answer_404_to_others(client, db, world):
     calendar = client.get(f"/groups/{world['group'].slug}/meetings.ics").get_data(as_text=True)
     assert meeting.uid not in calendar
     assert re.search("BEGIN:VCALENDAR", calendar)
+
+
+def test_the_demo_has_meetings_and_loading_it_twice_adds_none(runner, db):
+    for _ in range(2):
+        result = runner.invoke(args=["demo"])
+        assert result.exit_code == 0, (result.output, result.exception)
+    db.session.expire_all()
+    rows = db.session.scalars(select(Meeting)).all()
+    assert len(rows) == 12 + 1 + 1  # a monthly series, a one-off, a past meeting
+    assert len({m.series_id for m in rows if m.series_id}) == 1
+    assert db.session.scalar(select(func.count(Decision.id))) == 2
+    assert db.session.scalar(select(func.count(MeetingAnswer.id))) == 3
