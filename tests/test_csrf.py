@@ -22,6 +22,8 @@ SAMPLE_VALUES = {
     "thread_id": 1,
     "post_id": 1,
     "action": "lock",
+    "meeting_id": 1,
+    "decision_id": 1,
 }
 
 
