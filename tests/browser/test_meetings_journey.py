@@ -130,3 +130,56 @@ def test_a_meeting_from_planning_to_its_decisions(new_context, live_server):
     decisions = ines.get_by_role("region", name="Décisions en cours")
     expect(decisions.get_by_text("Écrire au maire")).to_have_count(0)
     expect(decisions.get_by_text("Inscrire les enfants à l'école")).to_be_visible()
+
+
+def test_meeting_pages_are_accessible_and_fit_a_phone(new_context, live_server):
+    """axe-core finds nothing serious on the meeting pages (the coordinator's, with forms
+    and the answers table), no CSP violation, and nothing wider than 375 px."""
+    from tests.browser.test_accessibility import (
+        BLOCKING_IMPACTS,
+        RECORD_CSP_VIOLATIONS,
+        _axe,
+        _describe,
+    )
+    from tests.browser.test_phone import MEASURE, PHONE
+
+    seeded = seed(live_server)
+    with live_server.app.app_context():
+        from tests import factories
+
+        group = db.session.scalar(
+            db.select(factories.Group).where(factories.Group.slug == "ldh-clamart")
+        )
+        upcoming = factories.make_meeting(
+            group, title="Réunion avec la mairie au sujet du terrain de la N118", capacity=1
+        )
+        past = factories.make_meeting(group, title="Réunion passée", days=-2)
+        db.session.commit()
+        ids = upcoming.id, past.id
+    page = new_context().new_page()
+    page.add_init_script(RECORD_CSP_VIOLATIONS)
+    sign_in(page, seeded["claire"])
+    page.set_viewport_size(PHONE)
+    answer(page, f"/meetings/{ids[0]}", "Oui")
+    urls = {
+        "meeting": f"/meetings/{ids[0]}",
+        "new meeting": f"/groups/{seeded['slug']}/meetings/new",
+        "meetings": f"/groups/{seeded['slug']}/meetings/",
+        "minutes": f"/meetings/{ids[1]}/minutes",
+        "group": f"/groups/{seeded['slug']}/",
+        "mine": "/account/meetings",
+    }
+    for name, url in urls.items():
+        response = page.goto(url)
+        assert response is not None and response.status == 200, name
+        violations = _axe.run(page).response["violations"]
+        blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+        assert not blocking, f"{name}:\n{_describe(blocking)}"
+        assert page.evaluate("window.__cspViolations") == [], name
+        sizes = page.evaluate(MEASURE)
+        assert sizes["scrollWidth"] <= PHONE["width"], f"{name}: {sizes['wide']}"
+    # The new-meeting form sent empty: the errors are tied to their fields.
+    page.goto(urls["new meeting"])
+    page.get_by_role("button", name="Programmer la réunion").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.get_by_label("Titre")).to_have_attribute("aria-invalid", "true")
