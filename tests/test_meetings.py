@@ -116,6 +116,7 @@ def test_the_agenda_is_sanitized(client, db, world):
         ({"repeat": "weekly"}, "count", "jusqu'à quand"),
         ({"repeat": "monthly", "until": local(1200)[:10]}, "until", "deux ans"),
         ({"location": ""}, "location", "un lieu ou un lien"),
+        ({"online_url": "javascript://x%0Aalert(1)"}, "online_url", "adresse web"),
     ],
 )
 def test_bad_input_is_explained_and_the_form_keeps_what_was_typed(
@@ -224,6 +225,10 @@ def test_cancelling_tells_those_who_answered_and_is_audited(client, db, world):
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "meeting.cancel"))
     page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
     assert "Cette réunion est annulée" in page
+    member = client.application.test_client()
+    login_as(member, world["member"])
+    listing = member.get("/notifications").get_data(as_text=True)
+    assert "Réunion du groupe" in listing and "est annulée" in listing
 
 
 # --- Answering -------------------------------------------------------------------------
@@ -591,3 +596,17 @@ def test_the_demo_has_meetings_and_loading_it_twice_adds_none(runner, db):
     assert len({m.series_id for m in rows if m.series_id}) == 1
     assert db.session.scalar(select(func.count(Decision.id))) == 2
     assert db.session.scalar(select(func.count(MeetingAnswer.id))) == 3
+
+
+def test_a_member_on_the_daily_digest_reads_the_cancellation_there(runner, db, world):
+    meeting = make_meeting(world["group"], title="Réunion de quartier")
+    world["member"].notify_email = "daily"
+    services.answer(world["member"], meeting, "yes")
+    services.cancel_meeting(world["coordinator"], meeting)
+    db.session.commit()
+    assert not db.session.scalars(select(OutboxMail).where(OutboxMail.template == "notify")).all()
+    now = datetime.now(PARIS).replace(hour=9) + timedelta(days=1)
+    run_reminders(runner, now)
+    [digest] = db.session.scalars(select(OutboxMail).where(OutboxMail.template == "digest"))
+    assert digest.recipient == world["member"].email
+    assert "Réunion de quartier" in digest.body_text and "annulée" in digest.body_text

@@ -113,6 +113,10 @@ class MeetingForm(Form):
         validators=[InputRequired(message=_l("Choose who may see the meeting."))],
     )
 
+    def validate_online_url(self, field) -> None:
+        if field.data and not field.data.lower().startswith(("https://", "http://")):
+            raise ValidationError(_l("Enter a web address such as https://…"))
+
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         if not (self.location.data or self.online_url.data or self.online_url.errors):

@@ -32,9 +32,12 @@ def _target(meeting):
 
 
 def _when(meeting):
+    """The meeting's date, formatted when the line is read (in the reader's language)."""
+    from flask_babel import LazyString
+
     from forum.meetings.views import meeting_when
 
-    return meeting_when(meeting).striptags()
+    return LazyString(lambda: meeting_when(meeting).striptags())
 
 
 def register_meeting_kinds() -> None:

@@ -146,6 +146,8 @@ def check_data(data: MeetingData, *, now: datetime | None = None, new: bool = Tr
         raise MeetingError(_l("This moment is past: a new meeting is in the future."), "starts_at")
     if data.capacity is not None and not 0 <= data.capacity <= CAPACITY_MAX:
         raise MeetingError(_l("The number of seats cannot be negative."), "capacity")
+    if data.online_url and not data.online_url.lower().startswith(("https://", "http://")):
+        raise MeetingError(_l("Enter a web address such as https://…"), "online_url")
     if data.visibility not in {v.value for v in Visibility}:
         raise MeetingError(_l("Choose who may see the meeting."), "visibility")
 
