@@ -123,13 +123,13 @@ def _daily_digests(now: datetime) -> str:
 
 
 def _meeting_reminders(now: datetime) -> str:
-    from forum.meetings.services import send_meeting_reminders
+    from forum.meetings.reminders import send_meeting_reminders
 
     return send_meeting_reminders(now)
 
 
 def _decisions_due(now: datetime) -> str:
-    from forum.meetings.services import send_decision_reminders
+    from forum.meetings.reminders import send_decision_reminders
 
     return send_decision_reminders(now)
 

@@ -213,6 +213,7 @@ def _load_meetings(by_slug: dict[str, Group]) -> None:
     decisions, a few answers; matched by group and title, so loading twice adds nothing."""
     from datetime import datetime, time, timedelta
 
+    from forum.meetings import minutes
     from forum.meetings import services as meetings
     from forum.meetings.models import PARIS, Meeting
 
@@ -287,19 +288,19 @@ def _load_meetings(by_slug: dict[str, Group]) -> None:
             ),
             now=start - timedelta(days=7),
         )
-        meetings.save_minutes(
+        minutes.save_minutes(
             claire,
             past,
             body="Nous étions sept. Trois points à porter en mairie : un terrain pour un "
             "village d'insertion, la scolarisation des enfants, l'accès aux soins.",
             present={claire.id, karim.id},
             decisions=[
-                meetings.DecisionData(
+                minutes.DecisionData(
                     "Écrire au maire pour demander un rendez-vous",
                     day + timedelta(days=20),
                     owner_id=karim.id,
                 ),
-                meetings.DecisionData(
+                minutes.DecisionData(
                     "Transmettre la liste des enfants à inscrire à l'école",
                     day + timedelta(days=30),
                     partner="Mairie de Clamart, service scolaire",

@@ -14,7 +14,7 @@ from forum.cli import REMINDER_JOBS
 from forum.db import utcnow
 from forum.groups.models import Role
 from forum.mail import OutboxMail
-from forum.meetings import services
+from forum.meetings import minutes, services
 from forum.meetings.models import PARIS, Decision, Meeting, MeetingAnswer, ReminderSent
 from forum.notifications.models import Notification
 from tests.conftest import csrf_token, login_as, post_form
@@ -373,7 +373,7 @@ def test_minutes_with_two_decisions_show_on_the_group_page_until_done(client, db
         "Recenser les enfants à scolariser",
     ]
     assert decisions[0].owner_id == world["member"].id and decisions[1].partner
-    assert services.attendees(meeting) == {world["member"].id}
+    assert minutes.attendees(meeting) == {world["member"].id}
     actions = set(db.session.scalars(select(AuditEntry.action)))
     assert {"meeting.minutes", "decision.create"} <= actions
     group_page = client.get(f"/groups/{world['group'].slug}/").get_data(as_text=True)
@@ -465,16 +465,14 @@ def test_the_reminder_goes_the_day_before_once(app, runner, db, world):
 
 def test_a_decision_reminds_its_owner_when_due_once(app, runner, db, world):
     meeting = make_meeting(world["group"], days=-2)
-    services.save_minutes(
+    minutes.save_minutes(
         world["coordinator"],
         meeting,
         body="CR",
         present=set(),
         decisions=[
-            services.DecisionData(
-                "Appeler le CCAS", meeting.local_day, owner_id=world["member"].id
-            ),
-            services.DecisionData(
+            minutes.DecisionData("Appeler le CCAS", meeting.local_day, owner_id=world["member"].id),
+            minutes.DecisionData(
                 "Plus tard", meeting.local_day + timedelta(days=30), owner_id=world["member"].id
             ),
         ],
@@ -538,12 +536,12 @@ def test_answers_are_exported_and_erased_with_the_account(client, db, world):
     services.answer(member, meeting, "yes")
     services.answer(other, meeting, "yes")  # waits
     past = make_meeting(world["group"], days=-2)
-    services.save_minutes(
+    minutes.save_minutes(
         world["coordinator"],
         past,
         body="CR",
         present={member.id},
-        decisions=[services.DecisionData("Écrire au préfet", past.local_day, owner_id=member.id)],
+        decisions=[minutes.DecisionData("Écrire au préfet", past.local_day, owner_id=member.id)],
     )
     db.session.commit()
     login_as(client, member)

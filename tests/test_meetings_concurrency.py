@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from forum.extensions import db as _db
 from forum.mail import OutboxMail
-from forum.meetings import services
+from forum.meetings import reminders, services
 from forum.meetings.models import PARIS, Meeting, MeetingAnswer
 from tests.conftest import csrf_token, login_as
 from tests.factories import make_group, make_meeting, make_user
@@ -130,7 +130,7 @@ def test_two_reminder_runs_at_once_send_each_reminder_once(postgres_app, monkeyp
     now = datetime(day_before.year, day_before.month, day_before.day, 9, tzinfo=PARIS)
     # Both runs list the same reminders before either claims one.
     barrier = threading.Barrier(2)
-    original = services._claim
+    original = reminders._claim
 
     def claim_together(*args):
         if not getattr(threading.current_thread(), "waited", False):
@@ -138,11 +138,11 @@ def test_two_reminder_runs_at_once_send_each_reminder_once(postgres_app, monkeyp
             barrier.wait(timeout=10)
         return original(*args)
 
-    monkeypatch.setattr(services, "_claim", claim_together)
+    monkeypatch.setattr(reminders, "_claim", claim_together)
 
     def work(_i: int):
         with app.app_context():
-            summary = services.send_meeting_reminders(now)
+            summary = reminders.send_meeting_reminders(now)
             _db.session.commit()
             _db.session.remove()
             return summary

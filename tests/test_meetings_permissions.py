@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from forum.groups.models import Role
-from forum.meetings import services
+from forum.meetings import minutes
 from forum.meetings.models import Meeting
 from forum.permissions import can, visible_meetings
 from tests.conftest import csrf_token, login_as
@@ -37,12 +37,12 @@ def world(db):
     private = make_meeting(clamart, title="Réservée", visibility="members")
     past = make_meeting(clamart, title="Passée", days=-2)
     past_private = make_meeting(clamart, title="Passée réservée", days=-2, visibility="members")
-    [decision] = services.save_minutes(
+    [decision] = minutes.save_minutes(
         people["coordinator"],
         past,
         body="CR",
         present=set(),
-        decisions=[services.DecisionData("Écrire", past.local_day, owner_id=people["owner"].id)],
+        decisions=[minutes.DecisionData("Écrire", past.local_day, owner_id=people["owner"].id)],
     )
     db.session.commit()
     return {

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from forum.groups.models import Role
-from forum.meetings import services
+from forum.meetings import minutes, services
 from forum.meetings.models import MeetingAnswer
 from tests.conftest import login_as
 from tests.factories import add_member, make_group, make_meeting, make_user
@@ -62,13 +62,13 @@ def build(db, *, meetings: int, answers: int):
         measured.yes_count += status == "yes"
         measured.maybe_count += status == "maybe"
     past = one_offs[0]
-    services.save_minutes(
+    minutes.save_minutes(
         coordinator,
         past,
         body="Compte rendu",
         present=set(),
         decisions=[
-            services.DecisionData(f"Décision {n}", past.local_day, partner="Mairie")
+            minutes.DecisionData(f"Décision {n}", past.local_day, partner="Mairie")
             for n in range(max(answers // 10, 1))
         ],
     )

@@ -25,7 +25,8 @@ def show_group(slug: str):
     """A group: its threads (paginated), coordinators, how to join."""
     from forum.discussions.moderation import open_flag_count
     from forum.discussions.services import group_threads
-    from forum.meetings.services import next_meetings, open_decisions
+    from forum.meetings.minutes import open_decisions
+    from forum.meetings.services import next_meetings
 
     viewer = signed_in_user()
     # A fixed number of statements whatever the group's size: the group with its counts,

@@ -11,29 +11,25 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, rrule, weekday
-from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from forum import audit, events
 from forum.accounts.models import User
-from forum.db import insert_ignoring_duplicate, utcnow
+from forum.db import utcnow
 from forum.extensions import db
-from forum.groups.models import Group, Membership
+from forum.groups.models import Group
 from forum.mail import Attachment, queue_mail
 from forum.markup import render_markdown
 from forum.meetings.models import (
     MEETINGS_PER_PAGE,
     PARIS,
     Answer,
-    Attendance,
-    Decision,
     Frequency,
     Meeting,
     MeetingAnswer,
     MeetingSeries,
-    ReminderSent,
     Visibility,
 )
 from forum.pagination import PageOf, clamp_page
@@ -413,6 +409,19 @@ def _mail_answer(user: User, meeting: Meeting, status: str) -> None:
     )
 
 
+def remove_answers(user: User) -> None:
+    """A deleted account's answers go; a seat it held goes to the first who waits."""
+    rows = db.session.scalars(select(MeetingAnswer).where(MeetingAnswer.user_id == user.id)).all()
+    for row in rows:
+        meeting = db.session.get(Meeting, row.meeting_id)
+        _lock(meeting)
+        _count(meeting, row.status, -1)
+        db.session.delete(row)
+        db.session.flush()
+        if row.status == Answer.YES and not meeting.is_cancelled and not meeting.has_started():
+            _promote_waiting(meeting)
+
+
 # --- Reading ---------------------------------------------------------------------------
 
 
@@ -522,231 +531,3 @@ def meetings_answered(user: User) -> list[tuple[MeetingAnswer, Meeting]]:
         .limit(200)
     ).all()
     return [(a, m) for a, m in rows]
-
-
-# --- Minutes and decisions -------------------------------------------------------------
-
-
-@dataclass
-class DecisionData:
-    text: str
-    due_on: date
-    owner_id: int | None = None
-    partner: str | None = None
-
-
-def minutes_people(meeting: Meeting) -> list[User]:
-    """Whom the attendance list offers: those who answered, and the group's members."""
-    answered_ids = select(MeetingAnswer.user_id).where(MeetingAnswer.meeting_id == meeting.id)
-    member_ids = select(Membership.user_id).where(Membership.group_id == meeting.group_id)
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(
-                User.deleted_at.is_(None),
-                User.id.in_(answered_ids.union(member_ids).scalar_subquery()),
-            )
-            .order_by(User.display_name, User.id)
-        )
-    )
-
-
-def group_member_ids(group_id: int) -> set[int]:
-    return set(
-        db.session.scalars(select(Membership.user_id).where(Membership.group_id == group_id))
-    )
-
-
-def attendees(meeting: Meeting) -> set[int]:
-    return set(
-        db.session.scalars(select(Attendance.user_id).where(Attendance.meeting_id == meeting.id))
-    )
-
-
-def meeting_decisions(meeting: Meeting) -> list[Decision]:
-    return list(
-        db.session.scalars(
-            select(Decision)
-            .options(joinedload(Decision.owner))
-            .where(Decision.meeting_id == meeting.id)
-            .order_by(Decision.id)
-        )
-    )
-
-
-def save_minutes(
-    actor: User,
-    meeting: Meeting,
-    *,
-    body: str,
-    present: set[int],
-    decisions: list[DecisionData],
-) -> list[Decision]:
-    """Write (or rewrite) the minutes and who came; add the new decisions. Audit-logged."""
-    refused = refusal(actor, "meeting.write_minutes", meeting)
-    if refused:
-        raise MeetingError(getattr(refused, "message", None) or _l("You cannot do this."))
-    allowed = {u.id for u in minutes_people(meeting)}
-    members = group_member_ids(meeting.group_id)
-    for item in decisions:
-        if item.due_on < meeting.local_day:
-            raise MeetingError(_l("A decision is due on the meeting's day or later."), "decisions")
-        if item.owner_id is not None and item.owner_id not in members:
-            raise MeetingError(_l("Who carries it is a member of the group."), "decisions")
-        if item.owner_id is None and not (item.partner or "").strip():
-            raise MeetingError(_l("Say who carries each decision."), "decisions")
-    body = body.replace("\x00", "")
-    meeting.minutes = body
-    meeting.minutes_html = render_markdown(body).html
-    meeting.minutes_at = utcnow()
-    meeting.minutes_by_id = actor.id
-    db.session.execute(delete(Attendance).where(Attendance.meeting_id == meeting.id))
-    db.session.add_all(
-        Attendance(meeting_id=meeting.id, user_id=uid) for uid in sorted(present & allowed)
-    )
-    created = []
-    for item in decisions:
-        decision = Decision(
-            meeting_id=meeting.id,
-            group_id=meeting.group_id,
-            text=item.text.strip(),
-            due_on=item.due_on,
-            owner_id=item.owner_id,
-            partner=(item.partner or "").strip() or None,
-            created_by_id=actor.id,
-        )
-        db.session.add(decision)
-        created.append(decision)
-    db.session.flush()
-    audit.record(actor, "meeting.minutes", meeting, group=meeting.group)
-    for decision in created:
-        audit.record(actor, "decision.create", decision, group=meeting.group)
-    return created
-
-
-def complete_decision(actor: User, decision: Decision) -> Decision:
-    """Mark a decision done (its owner or a coordinator). Audit-logged."""
-    if decision.done_at is None:
-        decision.done_at = utcnow()
-        decision.done_by_id = actor.id
-        db.session.flush()
-        audit.record(actor, "decision.done", decision, group=decision.group)
-    return decision
-
-
-def open_decisions(group: Group, viewer: Any, limit: int = 20) -> list[Decision]:
-    """The group's decisions not done yet, soonest due first, from meetings the viewer may
-    see: one statement."""
-    return list(
-        db.session.scalars(
-            select(Decision)
-            .join(Meeting, Meeting.id == Decision.meeting_id)
-            .options(joinedload(Decision.owner))
-            .where(
-                Decision.group_id == group.id, Decision.done_at.is_(None), *visible_meetings(viewer)
-            )
-            .order_by(Decision.due_on, Decision.id)
-            .limit(limit)
-        )
-    )
-
-
-# --- Reminders (`flask reminders`) -----------------------------------------------------
-
-
-def _due_hour(now: datetime) -> bool:
-    return to_paris(now).hour >= current_app.config["MEETING_REMINDER_HOUR"]
-
-
-def _claim(kind: str, subject_id: int, user_id: int) -> bool:
-    """Take the right to send this reminder; False when it was sent already (or is being
-    sent by a run at the same moment: the unique index makes that run wait, then skip)."""
-    return bool(
-        insert_ignoring_duplicate(ReminderSent, kind=kind, subject_id=subject_id, user_id=user_id)
-    )
-
-
-def send_meeting_reminders(now: datetime) -> str:
-    """The day before (Europe/Paris), remind those who said yes or maybe; once."""
-    from forum.notifications.delivery import can_receive_mail
-
-    if not _due_hour(now):
-        return f"not due before {current_app.config['MEETING_REMINDER_HOUR']:02d}:00 Europe/Paris"
-    tomorrow = to_paris(now).date() + timedelta(days=1)
-    start = from_paris(datetime.combine(tomorrow, time()))
-    end = from_paris(datetime.combine(tomorrow + timedelta(days=1), time()))
-    rows = db.session.execute(
-        select(MeetingAnswer, Meeting, User)
-        .join(Meeting, Meeting.id == MeetingAnswer.meeting_id)
-        .join(User, User.id == MeetingAnswer.user_id)
-        .options(joinedload(Meeting.group))
-        .where(
-            Meeting.starts_at >= start,
-            Meeting.starts_at < end,
-            Meeting.cancelled_at.is_(None),
-            MeetingAnswer.status.in_((Answer.YES.value, Answer.MAYBE.value)),
-            User.deleted_at.is_(None),
-        )
-        .order_by(Meeting.id, User.id)
-    ).all()
-    sent = 0
-    for row, meeting, user in rows:
-        if not can_receive_mail(user) or not _claim("meeting", meeting.id, user.id):
-            continue
-        queue_mail(
-            user.email,
-            "meeting_reminder",
-            subject=_l("Tomorrow: “%(title)s”", title=meeting.title),
-            locale=user.locale,
-            attachments=[ics_attachment(meeting)],
-            user=user,
-            meeting=meeting,
-            status=row.status,
-            url=absolute_url("meetings.show_meeting", meeting_id=meeting.id),
-        )
-        sent += 1
-    return f"{sent} sent"
-
-
-def send_decision_reminders(now: datetime) -> str:
-    """Remind each decision's owner once it falls due (Europe/Paris day); once."""
-    from forum.notifications.delivery import can_receive_mail
-
-    if not _due_hour(now):
-        return f"not due before {current_app.config['MEETING_REMINDER_HOUR']:02d}:00 Europe/Paris"
-    today = to_paris(now).date()
-    rows = db.session.execute(
-        select(Decision, User)
-        .join(User, User.id == Decision.owner_id)
-        .options(joinedload(Decision.meeting), joinedload(Decision.group))
-        .where(Decision.done_at.is_(None), Decision.due_on <= today, User.deleted_at.is_(None))
-        .order_by(Decision.id)
-    ).all()
-    sent = 0
-    for decision, user in rows:
-        if not can_receive_mail(user) or not _claim("decision", decision.id, user.id):
-            continue
-        queue_mail(
-            user.email,
-            "decision_due",
-            subject=_l("A decision you carry is due: %(text)s", text=decision.text[:80]),
-            locale=user.locale,
-            user=user,
-            decision=decision,
-            url=absolute_url("meetings.show_meeting", meeting_id=decision.meeting_id),
-        )
-        sent += 1
-    return f"{sent} sent"
-
-
-def remove_answers(user: User) -> None:
-    """A deleted account's answers go; a seat it held goes to the first who waits."""
-    rows = db.session.scalars(select(MeetingAnswer).where(MeetingAnswer.user_id == user.id)).all()
-    for row in rows:
-        meeting = db.session.get(Meeting, row.meeting_id)
-        _lock(meeting)
-        _count(meeting, row.status, -1)
-        db.session.delete(row)
-        db.session.flush()
-        if row.status == Answer.YES and not meeting.is_cancelled and not meeting.has_started():
-            _promote_waiting(meeting)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from forum.extensions import db
 from forum.forms import ActionForm, choices
 from forum.groups.models import Group
-from forum.meetings import bp, calendar, services
+from forum.meetings import bp, calendar, minutes, services
 from forum.meetings.forms import AnswerForm, MeetingForm, MinutesForm, NewMeetingForm
 from forum.meetings.models import Decision, Meeting
 from forum.meetings.services import MeetingData, MeetingError, from_paris, to_paris
@@ -122,7 +122,7 @@ def _render_meeting(meeting: Meeting, form: AnswerForm | None = None, status: in
         form=form,
         manager=manager,
         answers=services.answers_of(meeting) if manager else None,
-        decisions=services.meeting_decisions(meeting) if meeting.minutes_at else [],
+        decisions=minutes.meeting_decisions(meeting) if meeting.minutes_at else [],
         problem=refusal_message("meeting.rsvp", meeting, viewer) if viewer else None,
         action_form=ActionForm(formdata=None) if viewer is not None else None,
     ), status
@@ -230,20 +230,20 @@ def cancel_meeting(meeting_id: int):
 # --- Minutes and decisions -------------------------------------------------------------
 
 
-@bp.route("/meetings/<int:meeting_id>/minutes", methods=["GET", "POST"])
-def minutes(meeting_id: int):
+@bp.route("/meetings/<int:meeting_id>/minutes", methods=["GET", "POST"], endpoint="minutes")
+def write_minutes(meeting_id: int):
     """Write the minutes after the meeting: the text, who came, the decisions."""
     meeting = _meeting(meeting_id, "meeting.manage")
     problem = refusal_message("meeting.write_minutes", meeting)
     if problem:
         flash(str(problem), "error")
         return redirect(url_for("meetings.show_meeting", meeting_id=meeting.id))
-    people = services.minutes_people(meeting)
-    members = services.group_member_ids(meeting.group_id)
+    people = minutes.minutes_people(meeting)
+    members = minutes.group_member_ids(meeting.group_id)
     form = MinutesForm(formdata=None if request.method == "GET" else request.form)
     if request.method == "GET":
         form.body.data = meeting.minutes or ""
-        form.present.data = sorted(services.attendees(meeting))
+        form.present.data = sorted(minutes.attendees(meeting))
     form.present.choices = choices((u.id, u.display_name) for u in people)
     owners = [("", _("— nobody in the group —"))] + [
         (str(u.id), u.display_name) for u in people if u.id in members
@@ -257,7 +257,7 @@ def minutes(meeting_id: int):
         valid = _due_dates_ok(form, meeting) and valid
     if valid:
         items = [
-            services.DecisionData(
+            minutes.DecisionData(
                 text=row.form.text.data,
                 due_on=row.form.due_on.data,
                 owner_id=int(row.form.owner.data) if row.form.owner.data else None,
@@ -267,7 +267,7 @@ def minutes(meeting_id: int):
             if row.form.text.data
         ]
         try:
-            services.save_minutes(
+            minutes.save_minutes(
                 current_user,
                 meeting,
                 body=form.body.data,
@@ -286,7 +286,7 @@ def minutes(meeting_id: int):
         meeting=meeting,
         group=meeting.group,
         form=form,
-        decisions=services.meeting_decisions(meeting),
+        decisions=minutes.meeting_decisions(meeting),
         people=people,
     ), status
 
@@ -307,7 +307,7 @@ def complete_decision(decision_id: int):
     """Mark a decision done (its owner or a coordinator of the group)."""
     decision = db.get_or_404(Decision, decision_id)
     require("decision.complete", decision)
-    services.complete_decision(current_user, decision)
+    minutes.complete_decision(current_user, decision)
     db.session.commit()
     flash(_("The decision is marked done."), "success")
     return redirect(url_for("groups.show_group", slug=decision.group.slug))
