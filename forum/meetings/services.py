@@ -1,5 +1,6 @@
 """Meeting rules: planning, repeating, answering (capacity, waiting list), cancelling,
-minutes and decisions, reminders. Plain functions; they flush, never commit."""
+reading. Plain functions; they flush, never commit. Minutes and decisions are in
+`minutes.py`, the reminders of `flask reminders` in `reminders.py`."""
 
 from __future__ import annotations
 
