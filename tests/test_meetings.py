@@ -608,3 +608,35 @@ def test_a_member_on_the_daily_digest_reads_the_cancellation_there(runner, db, w
     [digest] = db.session.scalars(select(OutboxMail).where(OutboxMail.template == "digest"))
     assert digest.recipient == world["member"].email
     assert "Réunion de quartier" in digest.body_text and "annulée" in digest.body_text
+
+
+def test_moving_up_the_waiting_list_arrives_over_smtp(make_app, smtp):
+    """Through the real pages and a real SMTP server: the seat freed is mailed, with the
+    meeting's .ics attached."""
+    from forum.extensions import db as _db
+    from forum.mail import send_due
+    from tests.services import SMTPSink
+
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, MAIL_TIMEOUT=2)
+    with app.app_context():
+        group = make_group("ldh-clamart")
+        first, second = make_user(name="Karim"), make_user(name="Inès")
+        meeting = make_meeting(group, title="Réunion à une place", capacity=1)
+        _db.session.commit()
+        clients = {}
+        for who in (first, second):
+            clients[who.id] = app.test_client()
+            login_as(clients[who.id], who)
+        answer(clients[first.id], meeting.id, "yes")
+        answer(clients[second.id], meeting.id, "yes")
+        answer(clients[first.id], meeting.id, "no")
+        assert send_due()["sent"] == 3  # two confirmations, one seat freed
+        mails = smtp.to(second.email)
+        assert [m["Subject"] for m in mails] == [
+            "[Toits solidaires] Vous êtes sur la liste d'attente de « Réunion à une place »",
+            "[Toits solidaires] Une place est à vous pour « Réunion à une place »",
+        ]
+        assert "Une place s'est libérée : elle est à vous." in SMTPSink.text(mails[1])
+        [attached] = list(mails[1].iter_attachments())
+        assert attached.get_content_type() == "text/calendar"
+        assert meeting.uid in attached.get_content()
