@@ -95,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     from forum.audit import bp as audit_bp
     from forum.discussions import bp as discussions_bp
     from forum.groups import bp as groups_bp
+    from forum.meetings import bp as meetings_bp
     from forum.notifications import bp as notifications_bp
     from forum.pages import bp as pages_bp
     from forum.projects import bp as projects_bp
@@ -104,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(groups_bp)
     app.register_blueprint(discussions_bp)
+    app.register_blueprint(meetings_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
@@ -136,6 +138,8 @@ def _register_listeners() -> None:
     part of an account's export, erasure and retention rules."""
     from forum.accounts import privacy as accounts_privacy
     from forum.discussions import privacy as discussions_privacy
+    from forum.meetings import listeners as meeting_listeners
+    from forum.meetings import privacy as meetings_privacy
     from forum.notifications import listeners as notification_listeners
     from forum.notifications import privacy as notifications_privacy
     from forum.projects import listeners as project_listeners
@@ -145,7 +149,14 @@ def _register_listeners() -> None:
     search_listeners.connect()
     notification_listeners.connect()
     project_listeners.connect()
-    for module in (accounts_privacy, discussions_privacy, notifications_privacy, projects_privacy):
+    meeting_listeners.connect()
+    for module in (
+        accounts_privacy,
+        discussions_privacy,
+        notifications_privacy,
+        projects_privacy,
+        meetings_privacy,
+    ):
         module.connect()
 
 

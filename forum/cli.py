@@ -128,9 +128,23 @@ def _pledge_checks(now: datetime) -> str:
     return send_pledge_checks(now)
 
 
+def _meeting_reminders(now: datetime) -> str:
+    from forum.meetings.reminders import send_meeting_reminders
+
+    return send_meeting_reminders(now)
+
+
+def _decisions_due(now: datetime) -> str:
+    from forum.meetings.reminders import send_decision_reminders
+
+    return send_decision_reminders(now)
+
+
 REMINDER_JOBS: list[tuple[str, Callable[[datetime], str]]] = [
     ("daily digests", _daily_digests),
     ("pledge checks", _pledge_checks),
+    ("meeting reminders", _meeting_reminders),
+    ("decisions due", _decisions_due),
 ]
 
 

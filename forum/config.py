@@ -45,6 +45,9 @@ class Config:
     # Daily notification digests go out at the first `flask reminders` run at or after this
     # hour, Europe/Paris time.
     DIGEST_HOUR = 7
+    # Meeting reminders (the day before) and decisions falling due are mailed by the first
+    # `flask reminders` run at or after this hour, Europe/Paris time.
+    MEETING_REMINDER_HOUR = 8
 
     # Search ranks the newest SEARCH_WINDOW matches of a query (50 pages of 20): a word found
     # in most posts is answered in milliseconds at a million posts, not seconds.

@@ -173,6 +173,7 @@ def load_demo() -> list[tuple[str, str]]:
 
     _load_threads(by_slug)
     _load_project(by_slug)
+    _load_meetings(by_slug)
     return summary
 
 
@@ -258,4 +259,118 @@ def _load_project(by_slug: dict[str, Group]) -> None:
                 show_name=show,
                 threshold=threshold,
             ),
+        )
+
+
+def _next_weekday(start, weekday: int, nth: int):
+    """The `nth` `weekday` (0: Monday) of the first month after `start` that has it ahead."""
+    from datetime import date, timedelta
+
+    month = date(start.year, start.month, 1)
+    while True:
+        first = month + timedelta(days=(weekday - month.weekday()) % 7)
+        day = first + timedelta(weeks=nth - 1)
+        if day > start:
+            return day
+        month = (month + timedelta(days=32)).replace(day=1)
+
+
+def _load_meetings(by_slug: dict[str, Group]) -> None:
+    """A monthly series and a one-off to come, a past meeting with minutes and two
+    decisions, a few answers; matched by group and title, so loading twice adds nothing."""
+    from datetime import datetime, time, timedelta
+
+    from forum.meetings import minutes
+    from forum.meetings import services as meetings
+    from forum.meetings.models import PARIS, Meeting
+
+    def exists(group: Group, title: str) -> bool:
+        return bool(
+            db.session.scalar(
+                select(Meeting.id).where(Meeting.group_id == group.id, Meeting.title == title)
+            )
+        )
+
+    def at(day, hour: int, minute: int = 0):
+        return meetings.from_paris(datetime.combine(day, time(hour, minute)))
+
+    claire = accounts.find_by_email("claire@example.org")
+    odile = accounts.find_by_email("odile@example.org")
+    karim = accounts.find_by_email("karim@example.org")
+    today = datetime.now(PARIS).date()
+
+    clamart = by_slug["ldh-clamart"]
+    title = "Réunion mensuelle de la section"
+    if not exists(clamart, title):
+        start = at(_next_weekday(today, 1, 2), 19)  # the second Tuesday, 19:00
+        first = meetings.create_meeting(
+            claire,
+            clamart,
+            meetings.MeetingData(
+                title=title,
+                starts_at=start,
+                ends_at=start + timedelta(hours=2),
+                location="Maison des associations, Clamart",
+                agenda="1. Nouvelles des familles\n2. Suivi du rendez-vous en mairie\n"
+                "3. Scolarisation des enfants",
+            ),
+            repeat="monthly",
+            count=12,
+        )
+        meetings.answer(karim, first, "yes")
+
+    federation = by_slug["romeurope-sud-92"]
+    title = "Point d'étape du projet MOUS"
+    if not exists(federation, title):
+        start = at(today + timedelta(days=10), 18, 30)
+        one_off = meetings.create_meeting(
+            odile,
+            federation,
+            meetings.MeetingData(
+                title=title,
+                starts_at=start,
+                ends_at=start + timedelta(hours=2),
+                location="Salle paroissiale, Châtenay-Malabry",
+                online_url="https://visio.example.org/mous-sud-92",
+                agenda="Où en sont les demandes de terrain auprès des communes ? "
+                "Qui accompagne les familles aux rendez-vous de la préfecture ?",
+                capacity=30,
+            ),
+        )
+        meetings.answer(claire, one_off, "yes")
+        meetings.answer(accounts.find_by_email("paul@example.org"), one_off, "maybe")
+
+    title = "Préparation du rendez-vous en mairie"
+    if not exists(clamart, title):
+        day = today - timedelta(days=12)
+        start = at(day, 19)
+        past = meetings.create_meeting(
+            claire,
+            clamart,
+            meetings.MeetingData(
+                title=title,
+                starts_at=start,
+                ends_at=start + timedelta(hours=2),
+                location="Maison des associations, Clamart",
+            ),
+            now=start - timedelta(days=7),
+        )
+        minutes.save_minutes(
+            claire,
+            past,
+            body="Nous étions sept. Trois points à porter en mairie : un terrain pour un "
+            "village d'insertion, la scolarisation des enfants, l'accès aux soins.",
+            present={claire.id, karim.id},
+            decisions=[
+                minutes.DecisionData(
+                    "Écrire au maire pour demander un rendez-vous",
+                    day + timedelta(days=20),
+                    owner_id=karim.id,
+                ),
+                minutes.DecisionData(
+                    "Transmettre la liste des enfants à inscrire à l'école",
+                    day + timedelta(days=30),
+                    partner="Mairie de Clamart, service scolaire",
+                ),
+            ],
         )

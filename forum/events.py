@@ -31,6 +31,11 @@ post_flagged = _signals.signal("post-flagged")
 # A member read a thread up to post `number`: sender=thread; user: User, number: int.
 thread_read = _signals.signal("thread-read")
 
+# Meetings
+# A meeting moved, changed place or was cancelled: sender=meeting; actor: User,
+# change: "moved"|"place"|"cancelled", recipients: list[int] (those who answered).
+meeting_changed = _signals.signal("meeting-changed")
+
 # Roles and accounts
 # A role was granted or taken back: sender=group; user: User, role: str | None, actor: User | None.
 role_changed = _signals.signal("role-changed")

@@ -15,6 +15,14 @@ from forum.discussions.models import (
 )
 from forum.groups.models import Commune, Group, Membership, Role
 from forum.mail import OutboxAttachment, OutboxMail
+from forum.meetings.models import (
+    Attendance,
+    Decision,
+    Meeting,
+    MeetingAnswer,
+    MeetingSeries,
+    ReminderSent,
+)
 from forum.notifications.models import GroupSubscription, Notification, ThreadSubscription
 from forum.projects.models import (
     HelpKind,
@@ -26,14 +34,19 @@ from forum.projects.models import (
 )
 
 __all__ = [
+    "Attendance",
     "AuditEntry",
     "PostSubmission",
     "Commune",
+    "Decision",
     "Draft",
     "Flag",
     "HelpKind",
     "Group",
     "GroupSubscription",
+    "Meeting",
+    "MeetingAnswer",
+    "MeetingSeries",
     "Membership",
     "Notification",
     "OutboxAttachment",
@@ -46,6 +59,7 @@ __all__ = [
     "Project",
     "ProjectGroup",
     "ReadState",
+    "ReminderSent",
     "Role",
     "Thread",
     "ThreadSubscription",

@@ -258,6 +258,64 @@ def _manage_pledge(user: Any, pledge: Any) -> str | None:
     return _see_pledges(user, pledge.project)
 
 
+# --- Meetings ------------------------------------------------------------------------
+
+
+def _is_member(user: Any, group: Group) -> bool:
+    return role_in(user, group) is not None or is_site_admin(user)
+
+
+def _view_meeting(user: Any, meeting: Any) -> str | None:
+    """Public meetings for everyone; members-only ones for the group's members (and site
+    admins); to anyone else they do not exist. `visible_meetings()` is the same rule."""
+    if meeting.visibility == "public" or _is_member(user, meeting.group):
+        return None
+    return HIDDEN
+
+
+def _create_meeting(user: Any, group: Group) -> str | None:
+    return _coordinate_group(user, group)
+
+
+def _manage_meeting(user: Any, meeting: Any) -> str | None:
+    return _view_meeting(user, meeting) or _coordinate_group(user, meeting.group)
+
+
+def _rsvp(user: Any, meeting: Any) -> str | None:
+    """Answering is taking part: a verified account, a meeting still to come."""
+    refused = _view_meeting(user, meeting) or _can_participate(user)
+    if refused:
+        return refused
+    if meeting.is_cancelled:
+        return Refusal(FORBIDDEN, _l("This meeting is cancelled: it takes no more answers."))
+    if meeting.has_started():
+        return Refusal(FORBIDDEN, _l("This meeting has taken place: it takes no more answers."))
+    return None
+
+
+def _write_minutes(user: Any, meeting: Any) -> str | None:
+    refused = _manage_meeting(user, meeting)
+    if refused:
+        return refused
+    if meeting.is_cancelled:
+        return Refusal(FORBIDDEN, _l("This meeting is cancelled: it has no minutes."))
+    if not meeting.has_started():
+        return Refusal(FORBIDDEN, _l("The minutes are written once the meeting has begun."))
+    return None
+
+
+def _complete_decision(user: Any, decision: Any) -> str | None:
+    """A decision is marked done by the group's coordinators or by the member carrying it."""
+    refused = _view_meeting(user, decision.meeting)
+    if refused:
+        return refused
+    if not _signed_in(user):
+        return LOGIN
+    if decision.owner_id == user.id and not user.is_suspended:
+        return None
+    return _coordinate_group(user, decision.group)
+
+
 RULES: dict[str, Callable[[Any, Any], str | None]] = {
     "thread.view": _view_thread,
     "thread.create": _create_thread,
@@ -284,6 +342,12 @@ RULES: dict[str, Callable[[Any, Any], str | None]] = {
     "project.see_pledges": _see_pledges,
     "project.message_pledgers": _see_pledges,
     "project.manage_pledge": _manage_pledge,
+    "meeting.view": _view_meeting,
+    "meeting.create": _create_meeting,
+    "meeting.manage": _manage_meeting,
+    "meeting.rsvp": _rsvp,
+    "meeting.write_minutes": _write_minutes,
+    "decision.complete": _complete_decision,
 }
 
 
@@ -360,6 +424,16 @@ def visible_posts(user: Any) -> list:
     if _signed_in(user):
         shown.append(Post.author_id == user.id)
     return [*criteria, or_(*shown)]
+
+
+def visible_meetings(user: Any) -> list:
+    """Criteria on Meeting: the meetings the user may see (`meeting.view`)."""
+    from forum.meetings.models import Meeting
+
+    if is_site_admin(user):
+        return []
+    member_of = {m.group_id for m in user.memberships} if _signed_in(user) else set()
+    return [or_(Meeting.visibility == "public", _in(Meeting.group_id, member_of))]
 
 
 def _in(column, ids: set[int]):

@@ -158,3 +158,37 @@ def make_pledge(
         ),
     )
     return pledge
+
+
+def make_meeting(
+    group: Group,
+    *,
+    title: str = "Réunion du groupe",
+    days: float = 7,
+    hours: float = 2,
+    capacity: int | None = None,
+    visibility: str = "public",
+    location: str = "Salle des fêtes, Clamart",
+    author: User | None = None,
+):
+    """A one-off meeting `days` from now (negative: past), written straight to the table."""
+    import secrets
+    from datetime import timedelta
+
+    from forum.meetings.models import Meeting
+
+    start = utcnow().replace(microsecond=0) + timedelta(days=days)
+    meeting = Meeting(
+        group_id=group.id,
+        uid=f"{secrets.token_hex(16)}@test",
+        title=title,
+        starts_at=start,
+        ends_at=start + timedelta(hours=hours),
+        location=location,
+        capacity=capacity,
+        visibility=visibility,
+        created_by_id=author.id if author else None,
+    )
+    db.session.add(meeting)
+    db.session.flush()
+    return meeting

@@ -23,6 +23,8 @@ SAMPLE_VALUES = {
     "post_id": 1,
     "pledge_id": 1,
     "action": "lock",
+    "meeting_id": 1,
+    "decision_id": 1,
 }
 
 

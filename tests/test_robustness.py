@@ -14,7 +14,7 @@ from sqlalchemy import event
 from forum.discussions import services as discussions
 from forum.extensions import db as _db
 from tests.conftest import login_as, post_form
-from tests.factories import add_member, make_group, make_user
+from tests.factories import add_member, make_group, make_meeting, make_user
 
 # Beyond SQLite's 64-bit integers, and just beyond PostgreSQL's 32-bit `integer`.
 HUGE_IDS = ("99999999999999999999999", "2147483648")
@@ -36,6 +36,7 @@ def _valid_values(ids: dict[str, int]) -> dict[str, str]:
         "thread_id": str(ids["thread"]),
         "post_id": str(ids["post"]),
         "notification_id": "1",
+        "meeting_id": str(ids.get("meeting", 1)),
         "slug": "entraide",
         "insee": "92023",
         "token": "abcdef",
@@ -76,8 +77,15 @@ def world(app, db):
     add_member(member, group)
     thread = discussions.create_thread(author, group, title="Logement", body="Un logement.")
     reply = discussions.reply(author, thread, body="Une réponse.")
+    meeting = make_meeting(group)
     db.session.commit()
-    return {"member": member, "admin": admin, "thread": thread.id, "post": reply.id}
+    return {
+        "member": member,
+        "admin": admin,
+        "thread": thread.id,
+        "post": reply.id,
+        "meeting": meeting.id,
+    }
 
 
 def test_no_get_route_answers_500_to_huge_ids_or_nul_bytes(app, world):

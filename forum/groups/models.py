@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.accounts.models import User
@@ -53,6 +53,16 @@ class Group(TimestampMixin, db.Model):
     commune: Mapped[Commune | None] = relationship(back_populates="groups")
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="group", cascade="all, delete-orphan"
+    )
+    # Read-only: the group page loads them with the group, in the same statement.
+    coordinator_users: Mapped[list[User]] = relationship(
+        secondary=lambda: Membership.__table__,
+        primaryjoin=lambda: and_(
+            Group.id == Membership.group_id, Membership.role == Role.COORDINATOR.value
+        ),
+        secondaryjoin=lambda: Membership.user_id == User.id,
+        order_by=lambda: (User.display_name, User.id),
+        viewonly=True,
     )
 
     def __repr__(self) -> str:

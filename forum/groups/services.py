@@ -169,7 +169,8 @@ class GroupOverview:
 
 
 def group_overview(slug: str, *, with_hidden_threads: bool = False) -> GroupOverview | None:
-    """The group (with its commune), its member and thread counts: one statement.
+    """The group (with its commune and coordinators), its member and thread counts: one
+    statement.
 
     The counts are correlated subqueries over indexed columns, so the page pays one round
     trip instead of three. `with_hidden_threads` adds the count moderators see.
@@ -194,9 +195,16 @@ def group_overview(slug: str, *, with_hidden_threads: bool = False) -> GroupOver
     ]
     if with_hidden_threads:
         columns.append(threads().label("all_threads"))
-    row = db.session.execute(
-        select(*columns).options(joinedload(Group.commune)).where(Group.slug == slug)
-    ).first()
+    # The coordinators come joined (a few rows): no statement of their own.
+    row = (
+        db.session.execute(
+            select(*columns)
+            .options(joinedload(Group.commune), joinedload(Group.coordinator_users))
+            .where(Group.slug == slug)
+        )
+        .unique()
+        .first()
+    )
     if row is None:
         return None
     return GroupOverview(

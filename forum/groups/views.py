@@ -25,11 +25,14 @@ def show_group(slug: str):
     """A group: its threads (paginated), coordinators, how to join."""
     from forum.discussions.moderation import open_flag_count
     from forum.discussions.services import group_threads
+    from forum.meetings.minutes import open_decisions
+    from forum.meetings.services import next_meetings
     from forum.projects.figures import project_cards
 
     viewer = signed_in_user()
     # A fixed number of statements whatever the group's size: the group with its counts,
-    # one page of threads, the coordinators (plus the viewer's read marks when signed in).
+    # one page of threads (plus the viewer's read marks when signed in), the projects,
+    # the next meetings, the open decisions.
     overview = services.group_overview(slug, with_hidden_threads=viewer is not None)
     if overview is None:
         abort(404)
@@ -43,11 +46,13 @@ def show_group(slug: str):
         "groups/show.html",
         group=group,
         role=role_in(current_user, group),
-        coordinators=services.coordinators(group),
+        coordinators=group.coordinator_users,
         member_count=overview.member_count,
         threads=group_threads(group, request.args.get("page", 1, type=int), viewer, total=total),
         open_flags=open_flag_count(group) if moderator else None,
         project_cards=project_cards(group),
+        next_meetings=next_meetings(viewer, group=group),
+        open_decisions=open_decisions(group, viewer),
     )
 
 

@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 
 @bp.route("/")
 def index():
-    """Home: the local groups by commune, the projects' progress."""
+    """Home: the local groups by commune, the projects' progress, the next public meetings."""
+    from forum.meetings.services import next_meetings
     from forum.projects.figures import project_cards
 
     return render_template(
@@ -30,6 +31,7 @@ def index():
         communes=groups.communes_with_groups(),
         territory_groups=groups.territory_groups(),
         project_cards=project_cards(),
+        next_meetings=next_meetings(None),
     )
 
 

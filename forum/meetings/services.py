@@ -1,0 +1,534 @@
+"""Meeting rules: planning, repeating, answering (capacity, waiting list), cancelling,
+reading. Plain functions; they flush, never commit. Minutes and decisions are in
+`minutes.py`, the reminders of `flask reminders` in `reminders.py`."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from dateutil.rrule import FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, rrule, weekday
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import joinedload
+
+from forum import audit, events
+from forum.accounts.models import User
+from forum.db import utcnow
+from forum.extensions import db
+from forum.groups.models import Group
+from forum.mail import Attachment, queue_mail
+from forum.markup import render_markdown
+from forum.meetings.models import (
+    MEETINGS_PER_PAGE,
+    PARIS,
+    Answer,
+    Frequency,
+    Meeting,
+    MeetingAnswer,
+    MeetingSeries,
+    Visibility,
+)
+from forum.pagination import PageOf, clamp_page
+from forum.permissions import refusal, visible_meetings
+from forum.urls import absolute_url
+
+log = logging.getLogger(__name__)
+
+TITLE_MIN, TITLE_MAX = 3, 150
+LOCATION_MAX, URL_MAX = 200, 500
+AGENDA_MAX = 20_000
+MINUTES_MAX = 50_000
+DECISION_MAX, PARTNER_MAX = 500, 200
+CAPACITY_MAX = 10_000
+MAX_OCCURRENCES = 104  # two years of weekly meetings
+MAX_SPAN = relativedelta(years=2)
+MAX_LENGTH = timedelta(hours=24)  # a meeting lasts a day at most
+ANSWERED = (Answer.YES.value, Answer.MAYBE.value, Answer.WAITING.value)
+
+
+class MeetingError(Exception):
+    """A domain rule refused the change; `message` is for the user, `field` names the
+    form field it concerns (None: the whole form)."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(message)  # a lazy string: read in the user's language, later
+        self.message = message
+        self.field = field
+
+
+def from_paris(local: datetime) -> datetime:
+    """A wall-clock time typed in Europe/Paris, as an aware UTC datetime."""
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=PARIS)
+    return local.astimezone(UTC)
+
+
+def to_paris(moment: datetime) -> datetime:
+    return moment.astimezone(PARIS)
+
+
+# --- Repeating -------------------------------------------------------------------------
+
+
+def monthly_weekday(day: date) -> weekday:
+    """ "The 2nd Tuesday" of `day`; a 5th week counts as "the last"."""
+    nth = (day.day - 1) // 7 + 1
+    return (MO, TU, WE, TH, FR, SA, SU)[day.weekday()](nth if nth <= 4 else -1)
+
+
+def occurrences(
+    first: datetime, frequency: str, *, until: date | None = None, count: int | None = None
+) -> list[datetime]:
+    """The starts of a series (aware UTC), from its first one, in Paris wall-clock time (a
+    19:00 meeting stays at 19:00 across the change of hour). Bounded: MAX_OCCURRENCES, and
+    two years."""
+    local = to_paris(first).replace(tzinfo=None)
+    if count is not None and not 1 <= count <= MAX_OCCURRENCES:
+        raise MeetingError(_l("Repeat between 1 and %(max)s times.", max=MAX_OCCURRENCES), "count")
+    if until is not None:
+        if until < local.date():
+            raise MeetingError(_l("The last date comes before the first meeting."), "until")
+        if until > local.date() + MAX_SPAN:
+            raise MeetingError(_l("A series lasts two years at most."), "until")
+    if until is None and count is None:
+        raise MeetingError(_l("Say until when the meeting repeats, or how many times."), "count")
+    rule: dict[str, Any] = {"dtstart": local}
+    if count is not None:
+        rule["count"] = count
+    else:
+        rule["until"] = datetime.combine(until, time(23, 59, 59))
+    if frequency == Frequency.WEEKLY:
+        starts = rrule(WEEKLY, **rule)
+    elif frequency == Frequency.BIWEEKLY:
+        starts = rrule(WEEKLY, interval=2, **rule)
+    elif frequency == Frequency.MONTHLY:
+        starts = rrule(MONTHLY, byweekday=monthly_weekday(local.date()), **rule)
+    else:
+        raise MeetingError(_l("Choose how the meeting repeats."), "repeat")
+    limit = local + MAX_SPAN
+    kept = [s for s in starts if s <= limit and (until is None or s.date() <= until)]
+    return [from_paris(s) for s in kept[:MAX_OCCURRENCES]]
+
+
+# --- Planning --------------------------------------------------------------------------
+
+
+@dataclass
+class MeetingData:
+    """What a coordinator typed (dates aware, UTC)."""
+
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    location: str = ""
+    online_url: str = ""
+    agenda: str = ""
+    capacity: int | None = None
+    visibility: str = Visibility.PUBLIC.value
+
+
+def check_data(data: MeetingData, *, now: datetime | None = None, new: bool = True) -> None:
+    """The rules every meeting keeps; MeetingError names the field at fault."""
+    now = now or utcnow()
+    if data.ends_at <= data.starts_at:
+        raise MeetingError(_l("The meeting must end after it starts."), "ends_at")
+    if data.ends_at - data.starts_at > MAX_LENGTH:
+        raise MeetingError(_l("A meeting lasts 24 hours at most."), "ends_at")
+    if new and data.starts_at < now:
+        raise MeetingError(_l("This moment is past: a new meeting is in the future."), "starts_at")
+    if data.capacity is not None and not 0 <= data.capacity <= CAPACITY_MAX:
+        raise MeetingError(_l("The number of seats cannot be negative."), "capacity")
+    if data.online_url and not data.online_url.lower().startswith(("https://", "http://")):
+        raise MeetingError(_l("Enter a web address such as https://…"), "online_url")
+    if data.visibility not in {v.value for v in Visibility}:
+        raise MeetingError(_l("Choose who may see the meeting."), "visibility")
+
+
+def _fill(meeting: Meeting, data: MeetingData) -> None:
+    meeting.title = data.title.strip()
+    meeting.starts_at = data.starts_at
+    meeting.ends_at = data.ends_at
+    meeting.location = data.location.strip()
+    meeting.online_url = data.online_url.strip()
+    meeting.agenda = data.agenda
+    meeting.agenda_html = render_markdown(data.agenda).html if data.agenda.strip() else ""
+    meeting.capacity = data.capacity
+    meeting.visibility = data.visibility
+
+
+def create_meeting(
+    actor: User,
+    group: Group,
+    data: MeetingData,
+    *,
+    repeat: str | None = None,
+    until: date | None = None,
+    count: int | None = None,
+    now: datetime | None = None,
+) -> Meeting:
+    """Plan a meeting, or a series (one row per occurrence); returns the first one."""
+    check_data(data, now=now)
+    if not repeat:
+        meeting = Meeting(group_id=group.id, uid=_new_uid(), created_by_id=actor.id)
+        _fill(meeting, data)
+        db.session.add(meeting)
+        db.session.flush()
+        audit.record(actor, "meeting.create", meeting, group=group)
+        return meeting
+    starts = occurrences(data.starts_at, repeat, until=until, count=count)
+    length = data.ends_at - data.starts_at
+    series = MeetingSeries(
+        group_id=group.id,
+        uid=_new_uid(),
+        frequency=repeat,
+        starts_at=starts[0],
+        ends_at=starts[0] + length,
+        occurrence_count=len(starts),
+        title=data.title.strip(),
+        location=data.location.strip(),
+        online_url=data.online_url.strip(),
+        agenda=data.agenda,
+        visibility=data.visibility,
+    )
+    db.session.add(series)
+    db.session.flush()
+    rows = []
+    for start in starts:
+        meeting = Meeting(group_id=group.id, series_id=series.id, created_by_id=actor.id)
+        _fill(meeting, data)
+        meeting.starts_at, meeting.ends_at = start, start + length
+        meeting.recurrence_id = start
+        rows.append(meeting)
+    db.session.add_all(rows)
+    db.session.flush()
+    audit.record(actor, "meeting.create", rows[0], group=group, detail=f"{repeat} ×{len(rows)}")
+    return rows[0]
+
+
+def _new_uid() -> str:
+    return f"{secrets.token_hex(16)}@toits-solidaires"
+
+
+def update_meeting(actor: User, meeting: Meeting, data: MeetingData) -> Meeting:
+    """Change a meeting (one occurrence of a series: it becomes an override). Those who
+    answered hear of a new time or place; seats added take people off the waiting list."""
+    if meeting.is_cancelled:
+        raise MeetingError(_l("This meeting is cancelled: it cannot be changed."))
+    if meeting.series_id is not None:
+        data.visibility = meeting.visibility  # a series is seen by the same people throughout
+    check_data(data, new=False)
+    _lock(meeting)
+    moved = (data.starts_at, data.ends_at) != (meeting.starts_at, meeting.ends_at)
+    moved_place = (data.location.strip(), data.online_url.strip()) != (
+        meeting.location,
+        meeting.online_url,
+    )
+    before = (meeting.title, meeting.agenda, meeting.capacity, meeting.visibility)
+    _fill(meeting, data)
+    after = (meeting.title, meeting.agenda, meeting.capacity, meeting.visibility)
+    if not (moved or moved_place or before != after):
+        return meeting
+    meeting.sequence += 1
+    meeting.updated_at = utcnow()
+    if meeting.series_id is not None:
+        meeting.is_override = True
+    _promote_waiting(meeting)
+    db.session.flush()
+    audit.record(actor, "meeting.edit", meeting, group=meeting.group)
+    if moved or moved_place:
+        events.meeting_changed.send(
+            meeting, actor=actor, change="moved" if moved else "place", recipients=answered(meeting)
+        )
+    return meeting
+
+
+def cancel_meeting(actor: User, meeting: Meeting) -> Meeting:
+    """Cancel a meeting (one occurrence of a series: an EXDATE); those who answered hear."""
+    if meeting.is_cancelled:
+        return meeting
+    _lock(meeting)
+    meeting.cancelled_at = utcnow()
+    meeting.sequence += 1
+    meeting.updated_at = meeting.cancelled_at
+    if meeting.series is not None:
+        meeting.series.sequence += 1
+        meeting.series.updated_at = meeting.cancelled_at
+    db.session.flush()
+    audit.record(actor, "meeting.cancel", meeting, group=meeting.group)
+    events.meeting_changed.send(
+        meeting, actor=actor, change="cancelled", recipients=answered(meeting)
+    )
+    return meeting
+
+
+def answered(meeting: Meeting) -> list[int]:
+    """Who said yes, maybe or waits for a seat."""
+    return list(
+        db.session.scalars(
+            select(MeetingAnswer.user_id).where(
+                MeetingAnswer.meeting_id == meeting.id, MeetingAnswer.status.in_(ANSWERED)
+            )
+        )
+    )
+
+
+# --- Answering -------------------------------------------------------------------------
+
+
+def _lock(meeting: Meeting) -> None:
+    """Take the meeting's row before reading its counters: concurrent answers queue here.
+
+    PostgreSQL: SELECT … FOR UPDATE. SQLite locks the whole database for the first writer
+    only: an UPDATE that changes nothing takes the write lock before anything is read."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            select(Meeting.id).where(Meeting.id == meeting.id).with_for_update()
+        ).first()
+    else:
+        db.session.execute(
+            update(Meeting)
+            .where(Meeting.id == meeting.id)
+            .values(yes_count=Meeting.yes_count)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.refresh(meeting)
+
+
+def _count(meeting: Meeting, status: str | None, delta: int) -> None:
+    if status == Answer.YES:
+        meeting.yes_count += delta
+    elif status == Answer.MAYBE:
+        meeting.maybe_count += delta
+    elif status == Answer.WAITING:
+        meeting.waiting_count += delta
+
+
+def answer(user: User, meeting: Meeting, status: str) -> MeetingAnswer:
+    """Record a member's answer. Past capacity a "yes" waits for a seat; a seat freed goes
+    to the first who waits (with a mail). Under the meeting's row lock: the last seat,
+    taken by two at the same moment, goes to one."""
+    refused = refusal(user, "meeting.rsvp", meeting)
+    if refused:
+        raise MeetingError(getattr(refused, "message", None) or _l("You cannot answer here."))
+    if status not in (Answer.YES, Answer.MAYBE, Answer.NO):
+        raise MeetingError(_l("Answer yes, maybe or no."), "status")
+    _lock(meeting)
+    row = db.session.scalar(
+        select(MeetingAnswer).where(
+            MeetingAnswer.meeting_id == meeting.id, MeetingAnswer.user_id == user.id
+        )
+    )
+    old = row.status if row is not None else None
+    new = status
+    if status == Answer.YES and old in (Answer.YES, Answer.WAITING):
+        new = old  # answering yes again keeps one's seat, or one's place in the queue
+    elif (
+        status == Answer.YES
+        and meeting.capacity is not None
+        and meeting.yes_count >= meeting.capacity
+    ):
+        new = Answer.WAITING.value
+    if row is None:
+        row = MeetingAnswer(meeting_id=meeting.id, user_id=user.id, status=new)
+        db.session.add(row)
+    if old != new:
+        _count(meeting, old, -1)
+        _count(meeting, new, +1)
+        row.status = new
+        row.updated_at = utcnow()
+        row.waiting_since = utcnow() if new == Answer.WAITING else None
+    db.session.flush()
+    if old == Answer.YES and new != Answer.YES:
+        _promote_waiting(meeting)
+    if old != new and new != Answer.NO:
+        _mail_answer(user, meeting, new)
+    return row
+
+
+def _promote_waiting(meeting: Meeting) -> list[MeetingAnswer]:
+    """Give the free seats to those who wait, first come first served; they get a mail."""
+    free = None if meeting.capacity is None else meeting.capacity - meeting.yes_count
+    if free is not None and free <= 0:
+        return []
+    query = (
+        select(MeetingAnswer)
+        .options(joinedload(MeetingAnswer.user))
+        .where(MeetingAnswer.meeting_id == meeting.id, MeetingAnswer.status == Answer.WAITING)
+        .order_by(MeetingAnswer.waiting_since, MeetingAnswer.id)
+    )
+    if free is not None:
+        query = query.limit(free)
+    promoted = list(db.session.scalars(query))
+    for row in promoted:
+        row.status = Answer.YES.value
+        row.waiting_since = None
+        row.updated_at = utcnow()
+        meeting.yes_count += 1
+        meeting.waiting_count -= 1
+        _mail_answer(row.user, meeting, "promoted")
+    db.session.flush()
+    return promoted
+
+
+def ics_attachment(meeting: Meeting) -> Attachment:
+    from forum.meetings.calendar import meeting_calendar
+
+    return Attachment(
+        filename=f"reunion-{meeting.id}.ics",
+        content_type="text/calendar; charset=utf-8",
+        data=meeting_calendar(meeting),
+    )
+
+
+def _mail_answer(user: User, meeting: Meeting, status: str) -> None:
+    """Confirm an answer (or a seat freed) by mail, with the meeting's .ics attached."""
+    from forum.notifications.delivery import can_receive_mail
+
+    if not can_receive_mail(user):
+        return
+    subjects = {
+        Answer.YES.value: _l("You are coming to “%(title)s”", title=meeting.title),
+        Answer.MAYBE.value: _l("You may come to “%(title)s”", title=meeting.title),
+        Answer.WAITING.value: _l("You are on the waiting list of “%(title)s”", title=meeting.title),
+        "promoted": _l("A seat is yours at “%(title)s”", title=meeting.title),
+    }
+    queue_mail(
+        user.email,
+        "meeting_answer",
+        subject=subjects[status],
+        locale=user.locale,
+        attachments=[ics_attachment(meeting)],
+        user=user,
+        meeting=meeting,
+        status=status,
+        url=absolute_url("meetings.show_meeting", meeting_id=meeting.id),
+    )
+
+
+def remove_answers(user: User) -> None:
+    """A deleted account's answers go; a seat it held goes to the first who waits."""
+    rows = db.session.scalars(select(MeetingAnswer).where(MeetingAnswer.user_id == user.id)).all()
+    for row in rows:
+        meeting = db.session.get(Meeting, row.meeting_id)
+        _lock(meeting)
+        _count(meeting, row.status, -1)
+        db.session.delete(row)
+        db.session.flush()
+        if row.status == Answer.YES and not meeting.is_cancelled and not meeting.has_started():
+            _promote_waiting(meeting)
+
+
+# --- Reading ---------------------------------------------------------------------------
+
+
+def load_meeting(meeting_id: int) -> Meeting | None:
+    """A meeting with its group, commune and series: one statement."""
+    return db.session.scalar(
+        select(Meeting)
+        .options(joinedload(Meeting.group).joinedload(Group.commune), joinedload(Meeting.series))
+        .where(Meeting.id == meeting_id)
+    )
+
+
+def my_answer(user: Any, meeting: Meeting) -> MeetingAnswer | None:
+    if user is None:
+        return None
+    return db.session.scalar(
+        select(MeetingAnswer).where(
+            MeetingAnswer.meeting_id == meeting.id, MeetingAnswer.user_id == user.id
+        )
+    )
+
+
+def answers_of(meeting: Meeting) -> list[MeetingAnswer]:
+    """Every answer with its member, for the coordinators: yes, waiting (in order), maybe, no."""
+    rows = db.session.scalars(
+        select(MeetingAnswer)
+        .options(joinedload(MeetingAnswer.user))
+        .where(MeetingAnswer.meeting_id == meeting.id)
+        .order_by(MeetingAnswer.waiting_since, MeetingAnswer.id)
+    ).all()
+    order = {Answer.YES: 0, Answer.WAITING: 1, Answer.MAYBE: 2, Answer.NO: 3}
+    return sorted(rows, key=lambda a: order[Answer(a.status)])
+
+
+def group_meetings(group: Group, viewer: Any, page: int, *, past: bool) -> PageOf:
+    """One page of the group's meetings the viewer may see: upcoming (soonest first) or
+    past (latest first). Two statements whatever the number."""
+    now = utcnow()
+    where = [Meeting.group_id == group.id, *visible_meetings(viewer)]
+    where.append(Meeting.ends_at <= now if past else Meeting.ends_at > now)
+    total = db.session.scalar(select(func.count()).select_from(Meeting).where(*where)) or 0
+    page, _ = clamp_page(page, total, MEETINGS_PER_PAGE)
+    order = (
+        (Meeting.starts_at.desc(), Meeting.id.desc()) if past else (Meeting.starts_at, Meeting.id)
+    )
+    rows = db.session.scalars(
+        select(Meeting)
+        .where(*where)
+        .order_by(*order)
+        .limit(MEETINGS_PER_PAGE)
+        .offset((page - 1) * MEETINGS_PER_PAGE)
+    ).all()
+    return PageOf.build(list(rows), page, total, MEETINGS_PER_PAGE)
+
+
+def next_meetings(viewer: Any, *, group: Group | None = None, limit: int = 5) -> list[Meeting]:
+    """The next meetings (not cancelled) the viewer may see; across groups, the public
+    ones only (the home page). One statement."""
+    query = select(Meeting).where(Meeting.ends_at > utcnow(), Meeting.cancelled_at.is_(None))
+    if group is None:
+        query = query.options(joinedload(Meeting.group)).where(
+            Meeting.visibility == Visibility.PUBLIC.value
+        )
+    else:
+        query = query.where(Meeting.group_id == group.id, *visible_meetings(viewer))
+    return list(db.session.scalars(query.order_by(Meeting.starts_at, Meeting.id).limit(limit)))
+
+
+def calendar_meetings(group: Group) -> list[Meeting]:
+    """The group's public meetings for its calendar (a year back, then all to come), with
+    their series: one statement."""
+    return list(
+        db.session.scalars(
+            select(Meeting)
+            .options(joinedload(Meeting.series))
+            .where(
+                Meeting.group_id == group.id,
+                Meeting.visibility == Visibility.PUBLIC.value,
+                # A series comes whole: its rule covers every occurrence, and each cancelled
+                # one is an EXDATE (a series has at most MAX_OCCURRENCES rows).
+                or_(
+                    Meeting.starts_at > utcnow() - timedelta(days=366),
+                    Meeting.series_id.is_not(None),
+                ),
+            )
+            .order_by(Meeting.starts_at, Meeting.id)
+        )
+    )
+
+
+def series_meetings(series: MeetingSeries) -> list[Meeting]:
+    return list(
+        db.session.scalars(
+            select(Meeting).where(Meeting.series_id == series.id).order_by(Meeting.recurrence_id)
+        )
+    )
+
+
+def meetings_answered(user: User) -> list[tuple[MeetingAnswer, Meeting]]:
+    """The meetings the member answered, latest first, with their groups: one statement."""
+    rows = db.session.execute(
+        select(MeetingAnswer, Meeting)
+        .join(Meeting, Meeting.id == MeetingAnswer.meeting_id)
+        .options(joinedload(Meeting.group))
+        .where(MeetingAnswer.user_id == user.id, *visible_meetings(user))
+        .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+        .limit(200)
+    ).all()
+    return [(a, m) for a, m in rows]
