@@ -30,8 +30,8 @@ CSP = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-# What may answer 304: pages and feeds, the same for every visitor.
-CONDITIONAL_TYPES = frozenset({"text/html", "application/atom+xml"})
+# What may answer 304: pages, feeds and calendars, the same for every visitor.
+CONDITIONAL_TYPES = frozenset({"text/html", "application/atom+xml", "text/calendar"})
 
 
 def register_security_headers(app: Flask) -> None:

@@ -165,6 +165,35 @@ def test_the_group_calendar_has_public_meetings_only(client, db, group):
     assert client.get(f"/meetings/{private.id}.ics").status_code == 404
 
 
+def test_a_polled_group_calendar_is_the_same_until_a_meeting_changes(
+    client, db, group, monkeypatch
+):
+    """Calendar clients poll: the same calendar comes back byte for byte an hour later (so
+    its ETag answers 304), and a change shows at the next poll."""
+    from forum.meetings import calendar
+
+    meeting = make_meeting(group, title="Rendez-vous en mairie")
+    rows = series(group, count=3)
+    db.session.commit()
+    url = f"/groups/{group.slug}/meetings.ics"
+    first = client.get(url)
+    later = services.utcnow() + timedelta(hours=1)
+    monkeypatch.setattr(calendar, "utcnow", lambda: later)
+    again = client.get(url)
+    assert first.data == again.data
+    assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+    services.update_meeting(group.coordinator, meeting, data(meeting, title="En mairie, 18 h"))
+    db.session.commit()
+    [changed] = [e for e in events(parse(client.get(url))) if str(e["uid"]) == meeting.uid]
+    assert str(changed["summary"]) == "En mairie, 18 h" and int(changed["sequence"]) == 1
+
+    services.cancel_meeting(group.coordinator, rows[1])
+    db.session.commit()
+    master = next(e for e in events(parse(client.get(url))) if "rrule" in e)
+    assert [d.dt for d in master["exdate"].dts] == [rows[1].recurrence_id]
+
+
 def test_the_answer_mail_carries_the_ics(db, group):
     from forum.mail import OutboxMail
 

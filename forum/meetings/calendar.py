@@ -8,6 +8,9 @@ moved or changed alone. Times carry TZID=Europe/Paris, with its VTIMEZONE.
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import UTC
 
@@ -151,6 +154,38 @@ def meeting_calendar(meeting: Meeting, series_meetings: list[Meeting] | None = N
     return _finish(_calendar(), _series_events(meeting.series, series_meetings))
 
 
+# Calendar clients poll a subscribed calendar again and again, and the library takes about
+# half a millisecond an event: a group's calendar is built once per version of its meetings
+# (each change raises a SEQUENCE or moves an `updated_at`) and kept, per process. Built
+# once, its DTSTAMP stays put, so the body's ETag lets a client's next poll be a 304.
+_BUILT: OrderedDict[str, bytes] = OrderedDict()
+_BUILT_MAX = 64
+_BUILT_LOCK = threading.Lock()
+
+
+def _version(name: str, meetings: list[Meeting]) -> str:
+    parts = [current_app.config.get("BASE_URL") or "", name]
+    for m in meetings:
+        series = m.series if m.series_id is not None else None
+        parts.append(
+            f"{m.id}:{m.sequence}:{m.updated_at.isoformat()}:{m.cancelled_at is not None}:"
+            f"{series and series.sequence}:{series and series.updated_at.isoformat()}"
+        )
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
 def group_calendar(name: str, meetings: Iterable[Meeting]) -> bytes:
     """The group's public meetings, to subscribe to."""
-    return _finish(_calendar(name), _events(meetings))
+    meetings = list(meetings)
+    key = _version(name, meetings)
+    with _BUILT_LOCK:
+        body = _BUILT.get(key)
+        if body is not None:
+            _BUILT.move_to_end(key)
+            return body
+    body = _finish(_calendar(name), _events(meetings))
+    with _BUILT_LOCK:
+        _BUILT[key] = body
+        while len(_BUILT) > _BUILT_MAX:
+            _BUILT.popitem(last=False)
+    return body
