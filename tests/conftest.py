@@ -23,6 +23,9 @@ DATABASE_URI = os.environ.get("FORUM_TEST_DATABASE_URI")
 ON_POSTGRES = bool(DATABASE_URI and DATABASE_URI.startswith("postgresql"))
 
 
+APPEND_ONLY_TABLES = {"audit_entries"}
+
+
 class PostgresSchema:
     """One schema per test session; tables created once, emptied after each test."""
 
@@ -37,6 +40,32 @@ class PostgresSchema:
 
     def engine_options(self) -> dict:
         return {"connect_args": {"options": f"-csearch_path={self.name}"}}
+
+    def empty(self, engine, tables) -> None:
+        """Empty the tables after a test and restart their ids, as a fresh schema would be.
+
+        DELETE, not TRUNCATE: TRUNCATE makes new files for every table and index (about 0.2 s
+        a test), DELETE of a test's few rows takes milliseconds. Only the audit log, which
+        refuses DELETE (its append-only trigger), is emptied with TRUNCATE, which no row
+        trigger sees."""
+        names = [t.name for t in tables]  # the models' own names, never user input
+        filled = " UNION ALL ".join(
+            f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")"  # noqa: S608
+            for name in names
+        )
+        with engine.begin() as conn:
+            with_rows = set(conn.execute(text(filled)).scalars())
+            for name in reversed(names):  # children before the rows they point to
+                if name in with_rows:
+                    verb = "TRUNCATE" if name in APPEND_ONLY_TABLES else "DELETE FROM"
+                    conn.execute(text(f'{verb} "{name}"'))
+            conn.execute(
+                text(
+                    "SELECT setval(s.seqrelid, s.seqstart, false) FROM pg_sequence s"
+                    " JOIN pg_class c ON c.oid = s.seqrelid"
+                    " WHERE c.relnamespace = current_schema()::regnamespace"
+                )
+            )
 
     def drop(self) -> None:
         engine = create_engine(self.uri)
@@ -151,9 +180,7 @@ def make_app(tmp_path, pg_schema, tmp_path_factory):
         with app.app_context():
             _db.session.remove()
             if pg_schema is not None:
-                tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
-                with _db.engine.begin() as conn:
-                    conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                pg_schema.empty(_db.engine, _db.metadata.sorted_tables)
             _db.engine.dispose()
     for app in apps[1:]:
         with app.app_context():
