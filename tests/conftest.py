@@ -154,15 +154,22 @@ def _copy_sqlite_template(config: dict, factory) -> bool:
     return True
 
 
-@pytest.fixture
-def make_app(tmp_path, pg_schema, tmp_path_factory):
-    """Build an app with extra settings; its database is fresh for the test."""
-    apps = []
+class AppMaker:
+    """Builds apps with extra settings on one fresh database, in `folder`: the database of a
+    test, or of a module (`make_module_app`). `close()` empties it (PostgreSQL) and lets go."""
 
-    def _make(**overrides):
-        config = {**base_config(tmp_path, pg_schema), **overrides}
-        copied = pg_schema is None and _copy_sqlite_template(config, tmp_path_factory)
-        app = create_app(config, instance_path=str(tmp_path / "instance"))
+    def __init__(self, folder, pg_schema, tmp_path_factory, *, own_schema: bool = False):
+        self.folder = folder
+        self.pg_schema = pg_schema
+        self.own_schema = own_schema
+        self.tmp_path_factory = tmp_path_factory
+        self.apps = []
+
+    def __call__(self, **overrides):
+        pg_schema = self.pg_schema
+        config = {**base_config(self.folder, pg_schema), **overrides}
+        copied = pg_schema is None and _copy_sqlite_template(config, self.tmp_path_factory)
+        app = create_app(config, instance_path=str(self.folder / "instance"))
         app.test_client_class = IsolatedClient
         with app.app_context():
             if _db.engine.dialect.name == "sqlite":
@@ -171,21 +178,42 @@ def make_app(tmp_path, pg_schema, tmp_path_factory):
                 _db.create_all()
                 if pg_schema is not None:
                     pg_schema.created = True
-        apps.append(app)
+        self.apps.append(app)
         return app
 
-    yield _make
+    def close(self) -> None:
+        pg_schema = self.pg_schema
+        for app in self.apps[:1]:
+            with app.app_context():
+                _db.session.remove()
+                if pg_schema is not None and not self.own_schema:
+                    pg_schema.empty(_db.engine, _db.metadata.sorted_tables)
+                _db.engine.dispose()
+        for app in self.apps[1:]:
+            with app.app_context():
+                _db.session.remove()
+                _db.engine.dispose()
+        if pg_schema is not None and self.own_schema:
+            pg_schema.drop()
 
-    for app in apps[:1]:
-        with app.app_context():
-            _db.session.remove()
-            if pg_schema is not None:
-                pg_schema.empty(_db.engine, _db.metadata.sorted_tables)
-            _db.engine.dispose()
-    for app in apps[1:]:
-        with app.app_context():
-            _db.session.remove()
-            _db.engine.dispose()
+
+@pytest.fixture
+def make_app(tmp_path, pg_schema, tmp_path_factory):
+    """Build an app with extra settings; its database is fresh for the test."""
+    maker = AppMaker(tmp_path, pg_schema, tmp_path_factory)
+    yield maker
+    maker.close()
+
+
+@pytest.fixture(scope="module")
+def make_module_app(tmp_path_factory):
+    """`make_app` for a whole module: one database that its tests share, for pages that
+    only read what was seeded once (its own PostgreSQL schema, apart from the tests')."""
+    schema = PostgresSchema(DATABASE_URI) if ON_POSTGRES else None
+    folder = tmp_path_factory.mktemp("module")
+    maker = AppMaker(folder, schema, tmp_path_factory, own_schema=True)
+    yield maker
+    maker.close()
 
 
 @pytest.fixture
