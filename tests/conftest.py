@@ -113,6 +113,8 @@ def base_config(tmp_path, pg_schema) -> dict:
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        # Hundreds of passwords are hashed: cheaply (scrypt is tested in test_accounts).
+        "TEST_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
     if pg_schema is not None:
         config["SQLALCHEMY_DATABASE_URI"] = DATABASE_URI
