@@ -10,6 +10,7 @@ import shutil
 import uuid
 
 import flask
+import jinja2
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
@@ -156,9 +157,29 @@ def _copy_sqlite_template(config: dict, factory) -> bool:
     return True
 
 
+class SharedBytecode(jinja2.BytecodeCache):
+    """The templates' compiled code, kept for the session: each test's app would compile
+    again every template it renders (a fifth of the suite's time). Jinja checks the
+    template's source against the checksum stored with its code before using it."""
+
+    def __init__(self):
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE = SharedBytecode()
+
+
 class AppMaker:
-    """Builds apps with extra settings on one fresh database, in `folder`: the database of a
-    test, or of a module (`make_module_app`). `close()` empties it (PostgreSQL) and lets go."""
+    """Builds apps with extra settings on one fresh database, in `folder`: a test's database,
+    or one of a module's (`make_module_app`). `close()` empties it (PostgreSQL) or drops its
+    own schema, and lets go."""
 
     def __init__(self, folder, pg_schema, tmp_path_factory, *, own_schema: bool = False):
         self.folder = folder
@@ -173,6 +194,7 @@ class AppMaker:
         copied = pg_schema is None and _copy_sqlite_template(config, self.tmp_path_factory)
         app = create_app(config, instance_path=str(self.folder / "instance"))
         app.test_client_class = IsolatedClient
+        app.jinja_env.bytecode_cache = _BYTECODE
         with app.app_context():
             if _db.engine.dialect.name == "sqlite":
                 event.listen(_db.engine, "connect", _sqlite_without_sync)
@@ -209,13 +231,19 @@ def make_app(tmp_path, pg_schema, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def make_module_app(tmp_path_factory):
-    """`make_app` for a whole module: one database that its tests share, for pages that
-    only read what was seeded once (its own PostgreSQL schema, apart from the tests')."""
-    schema = PostgresSchema(DATABASE_URI) if ON_POSTGRES else None
-    folder = tmp_path_factory.mktemp("module")
-    maker = AppMaker(folder, schema, tmp_path_factory, own_schema=True)
-    yield maker
-    maker.close()
+    """Build an app for a whole module, on a fresh database of its own (its own PostgreSQL
+    schema): for tests that only read what was seeded once. Each call, a new database."""
+    makers = []
+
+    def _make(**overrides):
+        schema = PostgresSchema(DATABASE_URI) if ON_POSTGRES else None
+        folder = tmp_path_factory.mktemp("module")
+        makers.append(AppMaker(folder, schema, tmp_path_factory, own_schema=True))
+        return makers[-1](**overrides)
+
+    yield _make
+    for maker in makers:
+        maker.close()
 
 
 @pytest.fixture
