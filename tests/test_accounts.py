@@ -50,12 +50,37 @@ def test_register_creates_an_unverified_account_and_queues_the_link(client, db):
 
     user = db.session.scalar(select(User).where(User.email == "nadia@example.org"))
     assert user is not None and not user.is_verified
-    assert user.password_hash.startswith("scrypt:")
     [mail] = outbox(db, "verify_email")
     assert mail.recipient == "nadia@example.org"
     assert mail.subject == "[Toits solidaires] Confirmez votre adresse e-mail"
     assert "Bonjour Nadia" in mail.body_text
     assert mail.body_html and "<a href=" in mail.body_html
+
+
+def test_passwords_are_hashed_with_scrypt_and_checked_against_it(make_app):
+    """The method of production: the other tests' apps hash with a cheap one, named in
+    TEST_PASSWORD_HASH_METHOD, which only an app under test (TESTING) reads."""
+    from forum.accounts.passwords import hash_password
+    from forum.extensions import db
+
+    app = make_app(TEST_PASSWORD_HASH_METHOD=None)
+    client = app.test_client()
+    with app.app_context():
+        register(client)
+        user = db.session.scalar(select(User).where(User.email == "nadia@example.org"))
+        assert user.password_hash.startswith("scrypt:")
+        wrong = post_form(client, "/auth/login", {"email": user.email, "password": PASSWORD})
+        assert "ne correspondent pas" in wrong.get_data(as_text=True)
+        unknown = post_form(client, "/auth/login", {"email": "x@example.org", "password": "a"})
+        assert "ne correspondent pas" in unknown.get_data(as_text=True)
+        login_as(client, user, NEW_PASSWORD)
+        assert client.get("/account/").status_code == 200
+
+    cheap = make_app(TEST_PASSWORD_HASH_METHOD="pbkdf2:sha256:1000")
+    with cheap.app_context():
+        assert hash_password("x").startswith("pbkdf2:sha256:1000$")
+        cheap.config["TESTING"] = False  # the setting means nothing to a production app
+        assert hash_password("x").startswith("scrypt:")
 
 
 def test_the_mailed_link_verifies_the_address(client, db):

@@ -6,20 +6,36 @@ import re
 from functools import cache
 from importlib import resources
 
+from flask import current_app, has_app_context
 from werkzeug.security import check_password_hash, generate_password_hash
 
 HASH_METHOD = "scrypt"
-# Used when no account matches, so that a failed login takes the same time either way.
-_DUMMY_HASH = generate_password_hash("not-a-real-password-0", method=HASH_METHOD)
+
+
+def _method() -> str:
+    """scrypt. Only an app under test (TESTING) may name a cheaper method, in
+    TEST_PASSWORD_HASH_METHOD: the test suite hashes hundreds of passwords."""
+    if has_app_context() and current_app.testing:
+        return current_app.config.get("TEST_PASSWORD_HASH_METHOD") or HASH_METHOD
+    return HASH_METHOD
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """Checked when no account matches, so that a failed login takes the same time either way."""
+    return generate_password_hash("not-a-real-password-0", method=method)
+
+
+_dummy_hash(HASH_METHOD)  # at import: the first failed login takes no longer than the next
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method=HASH_METHOD)
+    return generate_password_hash(password, method=_method())
 
 
 def check_password(pw_hash: str | None, password: str) -> bool:
     if not pw_hash:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(_method()), password)
         return False
     return check_password_hash(pw_hash, password)
 

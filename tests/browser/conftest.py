@@ -1,7 +1,9 @@
 """Real-browser tests: Debian's Chromium driven by Playwright against a live Werkzeug server.
 
 One browser for the session (pytest-playwright's `browser`), a fresh context per test, a fresh
-app, database and SMTP sink per test. The browser speaks French (Accept-Language: fr-FR).
+app, database and SMTP sink per test; or, for pages that only read, one server and data seeded
+once per module (`module_live_server`, `open_module_tab`). The browser speaks French
+(Accept-Language: fr-FR).
 """
 
 from __future__ import annotations
@@ -129,8 +131,7 @@ class LiveServer:
         self._thread.join(timeout=5)
 
 
-@pytest.fixture
-def live_server(make_app, smtp) -> Iterator[LiveServer]:
+def serve(make_app, smtp: SMTPSink) -> LiveServer:
     """The app on 127.0.0.1:<free port>, its fresh database, mail to a real SMTP sink."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -151,9 +152,45 @@ def live_server(make_app, smtp) -> Iterator[LiveServer]:
         daemon=True,
     )
     thread.start()
-    live = LiveServer(url=url, app=app, smtp=smtp, _server=server, _thread=thread)
+    return LiveServer(url=url, app=app, smtp=smtp, _server=server, _thread=thread)
+
+
+@pytest.fixture
+def live_server(make_app, smtp) -> Iterator[LiveServer]:
+    """The test's own live server (see `serve`)."""
+    live = serve(make_app, smtp)
     yield live
     live.stop()
+
+
+@pytest.fixture(scope="module")
+def module_live_server(make_module_app) -> Iterator[LiveServer]:
+    """One live server for a whole module, on one database: for tests that only read pages
+    of data seeded once (see `make_module_app`)."""
+    smtp = SMTPSink().start()
+    live = serve(make_module_app, smtp)
+    yield live
+    live.stop()
+    smtp.stop()
+
+
+@pytest.fixture(scope="module")
+def open_module_tab(browser, browser_context_args, module_live_server):
+    """Open a tab (a page in its own context: its own cookies) on the module's live server,
+    for the whole module; the contexts close before the server stops."""
+    contexts = []
+
+    def open_tab(**kwargs):
+        ctx = browser.new_context(
+            **{**browser_context_args, "base_url": module_live_server.url, **kwargs}
+        )
+        ctx.set_default_timeout(TIMEOUT_MS)
+        contexts.append(ctx)
+        return ctx.new_page()
+
+    yield open_tab
+    for ctx in contexts:
+        ctx.close()
 
 
 @pytest.fixture

@@ -3,6 +3,9 @@
 On each page: axe-core finds nothing "serious" or "critical"; one <main>; the skip link is
 the first stop of the Tab key and moves the focus to the content; <html lang="fr">; the
 Content-Security-Policy header is sent and the browser reports no violation of it.
+
+The pages only read: one live server, data seeded once, a visitor's tab and a member's tab
+(signed in once) serve the whole module.
 """
 
 from __future__ import annotations
@@ -15,10 +18,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import ConsoleMessage, Page, Response, expect
 
-from forum.accounts.models import User
 from forum.discussions import services as discussions
-from forum.extensions import db
-from forum.groups.models import Group
 from tests.browser.helpers import fill_register_form, sign_in
 
 SHOTS = Path("/tmp/shots")
@@ -36,35 +36,54 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 _axe = Axe()
 
+BODIES = [
+    "Le **diagnostic social** avance : six ménages reçus.\n\n> Il faut relancer la mairie.",
+    "Points pour jeudi :\n\n- le terrain\n- la scolarisation\n- `dossier 12`",
+    "Compte rendu sur https://example.org/compte-rendu et [la lettre](https://example.org/l).",
+]
 
-def _seed_group(live_server) -> str:
-    with live_server.seed() as f:
+
+@pytest.fixture(scope="module")
+def site(module_live_server) -> dict:
+    """Seeded once for the module: a member of a group, and a thread of 25 posts (two
+    pages) in it, one of them edited."""
+    with module_live_server.seed() as f:
+        member = f.make_user("membre@example.org", name="Membre")
         group = f.make_group("clamart-solidaire", name="Clamart solidaire")
-        return group.slug
+        f.add_member(member, group)
+        thread = discussions.create_thread(
+            member, group, title="Un logement pour cet hiver", body=BODIES[0]
+        )
+        replies = [
+            discussions.reply(member, thread, body=BODIES[n % len(BODIES)]) for n in range(1, 25)
+        ]
+        discussions.edit_post(member, replies[0], body=BODIES[1] + "\n\nCorrigé.")
+        return {"email": member.email, "slug": group.slug, "thread": thread.id}
 
 
-def _seed_member(live_server) -> tuple[str, str]:
-    with live_server.seed() as f:
-        user = f.make_user("membre@example.org", name="Membre")
-        group = f.make_group("clamart-solidaire", name="Clamart solidaire")
-        f.add_member(user, group)
-        return user.email, group.slug
+@pytest.fixture(scope="module")
+def tabs(open_module_tab, site) -> dict[str, Page]:
+    """A visitor's tab and a member's, signed in once; both record CSP violations."""
+    tabs = {"visitor": open_module_tab(), "member": open_module_tab()}
+    for tab in tabs.values():
+        tab.context.add_init_script(RECORD_CSP_VIOLATIONS)
+    sign_in(tabs["member"], site["email"])
+    return tabs
 
 
-def home(page: Page, live_server) -> Response | None:
-    _seed_group(live_server)
+def home(page: Page, site: dict) -> Response | None:
     return page.goto("/")
 
 
-def login(page: Page, live_server) -> Response | None:
+def login(page: Page, site: dict) -> Response | None:
     return page.goto("/auth/login")
 
 
-def register(page: Page, live_server) -> Response | None:
+def register(page: Page, site: dict) -> Response | None:
     return page.goto("/auth/register")
 
 
-def register_with_errors(page: Page, live_server) -> Response | None:
+def register_with_errors(page: Page, site: dict) -> Response | None:
     page.goto("/auth/register")
     fill_register_form(
         page,
@@ -87,109 +106,75 @@ def register_with_errors(page: Page, live_server) -> Response | None:
     return response
 
 
-def group(page: Page, live_server) -> Response | None:
-    return page.goto(f"/groups/{_seed_group(live_server)}/")
+def group(page: Page, site: dict) -> Response | None:
+    return page.goto(f"/groups/{site['slug']}/")
 
 
-def group_as_member(page: Page, live_server) -> Response | None:
-    email, slug = _seed_member(live_server)
-    sign_in(page, email)
-    response = page.goto(f"/groups/{slug}/")
+def group_as_member(page: Page, site: dict) -> Response | None:
+    response = page.goto(f"/groups/{site['slug']}/")
     expect(page.get_by_role("button", name="Quitter le groupe")).to_be_visible()
     return response
 
 
-def account(page: Page, live_server) -> Response | None:
-    email, _slug = _seed_member(live_server)
-    sign_in(page, email)
+def account(page: Page, site: dict) -> Response | None:
     response = page.goto("/account/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Mon compte")
     return response
 
 
-def not_found(page: Page, live_server) -> Response | None:
+def not_found(page: Page, site: dict) -> Response | None:
     response = page.goto("/cette-page-n-existe-pas")
     assert response is not None and response.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("Page introuvable")
     return response
 
 
-BODIES = [
-    "Le **diagnostic social** avance : six ménages reçus.\n\n> Il faut relancer la mairie.",
-    "Points pour jeudi :\n\n- le terrain\n- la scolarisation\n- `dossier 12`",
-    "Compte rendu sur https://example.org/compte-rendu et [la lettre](https://example.org/l).",
-]
-
-
-def _seed_thread(live_server, posts: int = 25) -> tuple[str, int, str]:
-    """A member, and a thread of `posts` posts (two pages) in their group; one post edited."""
-    email, slug = _seed_member(live_server)
-    with live_server.seed():
-        author = db.session.scalar(db.select(User).where(User.email == email))
-        group = db.session.scalar(db.select(Group).where(Group.slug == slug))
-        thread = discussions.create_thread(
-            author, group, title="Un logement pour cet hiver", body=BODIES[0]
-        )
-        replies = [
-            discussions.reply(author, thread, body=BODIES[n % len(BODIES)]) for n in range(1, posts)
-        ]
-        discussions.edit_post(author, replies[0], body=BODIES[1] + "\n\nCorrigé.")
-        return email, thread.id, slug
-
-
-def thread(page: Page, live_server) -> Response | None:
-    _email, thread_id, _slug = _seed_thread(live_server)
-    response = page.goto(f"/threads/{thread_id}")
+def thread(page: Page, site: dict) -> Response | None:
+    response = page.goto(f"/threads/{site['thread']}")
     expect(page.get_by_role("navigation", name="Pages du fil")).to_be_visible()
     return response
 
 
-def thread_as_member(page: Page, live_server) -> Response | None:
-    email, thread_id, _slug = _seed_thread(live_server)
-    sign_in(page, email)
-    response = page.goto(f"/threads/{thread_id}?page=2")
+def thread_as_member(page: Page, site: dict) -> Response | None:
+    response = page.goto(f"/threads/{site['thread']}?page=2")
     expect(page.get_by_role("link", name="Citer").first).to_be_visible()
     expect(page.get_by_label("Votre réponse")).to_be_visible()
     return response
 
 
-def new_thread_with_errors(page: Page, live_server) -> Response | None:
-    email, slug = _seed_member(live_server)
-    sign_in(page, email)
-    page.goto(f"/groups/{slug}/threads/new")
+def new_thread_with_errors(page: Page, site: dict) -> Response | None:
+    page.goto(f"/groups/{site['slug']}/threads/new")
     with page.expect_navigation() as navigation:
         page.get_by_role("main").get_by_role("button", name="Publier", exact=True).click()
     expect(page.get_by_role("alert")).to_be_visible()
     return navigation.value
 
 
-def search_results(page: Page, live_server) -> Response | None:
-    _seed_thread(live_server)
+def search_results(page: Page, site: dict) -> Response | None:
     response = page.goto("/search?q=mairie")
     expect(page.locator("mark").first).to_be_visible()
     return response
 
 
-def notifications(page: Page, live_server) -> Response | None:
-    email, _thread_id, _slug = _seed_thread(live_server, posts=2)
-    sign_in(page, email)
+def notifications(page: Page, site: dict) -> Response | None:
     return page.goto("/notifications")
 
 
-PAGES: dict[str, Callable[[Page, object], Response | None]] = {
-    "home": home,
-    "login": login,
-    "register": register,
-    "register-with-errors": register_with_errors,
-    "group": group,
-    "group-as-member": group_as_member,
-    "account": account,
-    "404": not_found,
-    "thread": thread,
-    "thread-as-member": thread_as_member,
-    "new-thread-with-errors": new_thread_with_errors,
-    "search": search_results,
-    "notifications": notifications,
+# Each page, and whose tab it is seen in.
+PAGES: dict[str, tuple[str, Callable[[Page, dict], Response | None]]] = {
+    "home": ("visitor", home),
+    "login": ("visitor", login),
+    "register": ("visitor", register),
+    "register-with-errors": ("visitor", register_with_errors),
+    "group": ("visitor", group),
+    "group-as-member": ("member", group_as_member),
+    "account": ("member", account),
+    "404": ("visitor", not_found),
+    "thread": ("visitor", thread),
+    "thread-as-member": ("member", thread_as_member),
+    "new-thread-with-errors": ("member", new_thread_with_errors),
+    "search": ("visitor", search_results),
+    "notifications": ("member", notifications),
 }
 SCREENSHOTS = {"home": "home.png", "register-with-errors": "register-errors.png"}
 
@@ -205,15 +190,34 @@ def _describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-@pytest.mark.parametrize("name", list(PAGES))
-def test_page_is_accessible_and_keeps_its_csp(page: Page, live_server, name: str):
+@pytest.fixture
+def listened(tabs):
+    """The console messages and page errors of both tabs during one test."""
     console: list[ConsoleMessage] = []
-    page.on("console", lambda message: console.append(message))
     page_errors: list[str] = []
-    page.on("pageerror", lambda exc: page_errors.append(str(exc)))
-    page.add_init_script(RECORD_CSP_VIOLATIONS)
 
-    response = PAGES[name](page, live_server)
+    def on_console(message: ConsoleMessage) -> None:
+        console.append(message)
+
+    def on_error(exc) -> None:
+        page_errors.append(str(exc))
+
+    for tab in tabs.values():
+        tab.on("console", on_console)
+        tab.on("pageerror", on_error)
+    yield console, page_errors
+    for tab in tabs.values():
+        tab.remove_listener("console", on_console)
+        tab.remove_listener("pageerror", on_error)
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_is_accessible_and_keeps_its_csp(tabs, site, listened, name: str):
+    console, page_errors = listened
+    role, visit = PAGES[name]
+    page = tabs[role]
+
+    response = visit(page, site)
     assert response is not None, f"{name}: no response"
 
     # The Content-Security-Policy header is on the page itself.
@@ -266,7 +270,8 @@ def test_page_is_accessible_and_keeps_its_csp(page: Page, live_server, name: str
         print(f"{name}: minor/moderate axe findings:\n{_describe(violations)}")
 
 
-def test_form_error_summary_is_in_the_page_language(page: Page, live_server):
-    register_with_errors(page, live_server)
+def test_form_error_summary_is_in_the_page_language(tabs, site):
+    page = tabs["visitor"]
+    register_with_errors(page, site)
     summary = page.get_by_role("alert").inner_text()
     assert "Certains champs sont à revoir" in summary, summary
