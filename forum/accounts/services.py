@@ -364,6 +364,8 @@ def export_account(user: User) -> dict[str, Any]:
             "last_login_at": iso(user.last_login_at),
             "last_digest_on": iso(user.last_digest_on),
             "suspended_at": iso(user.suspended_at),
+            "suspension_reason": user.suspension_reason,
+            "username_changed_at": iso(user.username_changed_at),
             "is_site_admin": user.is_admin,
         },
         # What the person agreed to, and when.

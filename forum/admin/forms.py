@@ -100,7 +100,7 @@ class UserSuspensionForm(Form):
     )
     reason = StringField(
         _l("Reason (the member reads it)"),
-        validators=[Optional(), Length(max=500), no_control_chars],
+        validators=[Length(max=500), no_control_chars],
         render_kw={"maxlength": 500},
     )
 
