@@ -253,3 +253,16 @@ def test_archiving_a_commune_marks_it(client, scene, db):
         client, "/admin/communes/92023/archive", {"action": "bogus"}, form_url="/admin/communes"
     )
     assert response.status_code == 400
+
+
+def test_a_suspended_member_reads_why_where_they_would_reply(app, scene, db):
+    from forum.accounts import services as accounts
+
+    member = scene["member"]
+    thread = discussions.create_thread(scene["admin"], scene["group"], title="Fil", body="Un")
+    accounts.set_suspended(member, True, actor=scene["admin"], reason="Propos injurieux")
+    db.session.commit()
+    client = app.test_client()
+    login_as(client, member)
+    page = client.get(f"/threads/{thread.id}").get_data(as_text=True)
+    assert "Votre compte est suspendu" in page and "Propos injurieux" in page

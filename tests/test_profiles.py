@@ -189,3 +189,27 @@ def test_a_post_links_its_author_and_mentions(client, db):
     assert 'href="/users/auteur"' in page and 'href="/users/autre"' in page
     assert 'src="/users/auteur/avatar.svg"' in page
     assert other.username == "autre"
+
+
+def test_the_group_page_links_thread_authors_with_their_avatars(client, db):
+    author = make_user(username="auteur", name="Auteur <b>gras</b>")
+    group = make_group("entraide")
+    discussions.create_thread(author, group, title="Fil", body="Bonjour")
+    db.session.commit()
+    page = client.get("/groups/entraide/").get_data(as_text=True)
+    assert '<a class="person" href="/users/auteur"><img class="avatar"' in page
+    assert "Auteur &lt;b&gt;gras&lt;/b&gt;" in page and "<b>gras" not in page
+
+
+def test_a_mention_of_an_earlier_handle_still_notifies(client, db):
+    from sqlalchemy import select
+
+    from forum.accounts import changes
+    from forum.notifications.models import Notification
+
+    ines, author = make_user(username="ines"), make_user()
+    changes.change_handle(ines, "ines-b")
+    group = make_group()
+    discussions.create_thread(author, group, title="Fil", body="Tu viens @ines ?")
+    db.session.commit()
+    assert db.session.scalars(select(Notification.user_id)).all() == [ines.id]
