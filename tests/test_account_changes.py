@@ -340,3 +340,19 @@ def test_following_lists_threads_and_groups_with_a_stop_button(client, db):
     assert "Le fil suivi" not in page and "Aucun groupe" not in page
     assert "Vous ne suivez aucun fil." in page and "Vous ne suivez aucun groupe." in page
     assert db.session.get(User, user.id) is not None
+
+
+def test_a_visitor_posting_a_change_is_sent_to_sign_in(make_app):
+    app = make_app(RATELIMIT_ENABLED=True)
+    with app.app_context():
+        client = app.test_client()
+        for url in ("/account/password", "/account/email"):
+            response = post_form(
+                client,
+                url,
+                {"current_password": "x", "email": "a@example.org"},
+                form_url="/auth/login",
+            )
+            assert (
+                response.status_code == 302 and "/auth/login?next=" in response.headers["Location"]
+            )

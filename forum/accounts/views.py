@@ -238,11 +238,16 @@ def _change_failed(response) -> bool:
     return response.status_code != 302  # a change redirects; a refusal shows the form
 
 
+def _account_change_key() -> str:
+    """The account a change is for (the limiter may ask before login_required answers)."""
+    return f"account-change:{getattr(current_user, 'id', None) or request.remote_addr}"
+
+
 def _limit_change(key: str):
     """Like sign-in: per address, and per account for the wrong passwords."""
     return limiter.limit(
         lambda: current_app.config[key],
-        key_func=lambda: f"account-change:{current_user.get_id().partition(':')[0]}",
+        key_func=_account_change_key,
         methods=["POST"],
         deduct_when=_change_failed,
     )
