@@ -98,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     from forum.meetings import bp as meetings_bp
     from forum.notifications import bp as notifications_bp
     from forum.pages import bp as pages_bp
+    from forum.people import bp as people_bp
     from forum.projects import bp as projects_bp
     from forum.search import bp as search_bp
 
@@ -111,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(audit_bp)
     app.register_blueprint(projects_bp)
+    app.register_blueprint(people_bp)
 
 
 def _register_handlers(app: Flask) -> None:

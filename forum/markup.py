@@ -2,7 +2,10 @@
 
 User text is rendered once, on write (CommonMark via markdown-it-py, raw HTML off), then
 sanitized with an allow-list; bare URLs become links; every link gets
-rel="nofollow ugc noopener". `@handle` mentions are marked and returned to the caller.
+rel="nofollow ugc noopener". `@handle` mentions are returned to the caller; those of a live
+account (its current handle or an earlier one) link to its profile, resolved in one query
+per render; any other stays plain text. The link names the handle as it is now; an earlier
+one still leads there (`/users/<old>` redirects).
 
 A post's HTML is bounded: Markdown can multiply its text (one reference link used 16,000
 times repeats its URL each time: 50,000 characters became 7.7 MB). A text whose tokens would
@@ -63,8 +66,10 @@ def _set_link_rel(tokens: list[Token]) -> None:
                 child.attrSet("rel", LINK_REL)
 
 
-def _mark_mentions(tokens: list[Token], found: set[str]) -> None:
-    """Wrap @handles of text tokens (never in code or links) in a span, and collect them."""
+def _mark_mentions(tokens: list[Token], found: set[str]) -> list[tuple[Token, str]]:
+    """Cut the @handles out of text tokens (never in code or links) into tokens of their
+    own, filled once the handles are resolved; collect the handles."""
+    marks: list[tuple[Token, str]] = []
     for token in tokens:
         if token.type != "inline" or not token.children:
             continue
@@ -85,12 +90,37 @@ def _mark_mentions(tokens: list[Token], found: set[str]) -> None:
                 if match.start() > pos:
                     children.append(_text(child.content[pos : match.start()]))
                 html = Token("html_inline", "", 0)
-                html.content = f'<span class="mention">@{handle}</span>'
+                html.content = f"@{handle}"  # plain text until resolved (_fill_mentions)
                 children.append(html)
+                marks.append((html, handle))
                 pos = match.end()
             if pos < len(child.content):
                 children.append(_text(child.content[pos:]))
         token.children = children
+    return marks
+
+
+def _resolve(handles: set[str]) -> dict[str, str]:
+    """{handle: the live account's current handle}: one query (forum/people/services.py),
+    when there is a database to ask (an app context)."""
+    from flask import has_app_context
+
+    if not handles or not has_app_context():
+        return {}
+    from forum.people.services import resolve_handles
+
+    return resolve_handles(handles)
+
+
+def _fill_mentions(marks: list[tuple[Token, str]], resolved: dict[str, str]) -> None:
+    """A known handle becomes a link to the profile; an unknown one stays text."""
+    for token, handle in marks:
+        now = resolved.get(handle)
+        if now is not None:
+            token.content = (
+                f'<a href="/users/{escape(now)}" rel="{LINK_REL}">'
+                f'<span class="mention">@{handle}</span></a>'
+            )
 
 
 def _text(content: str) -> Token:
@@ -149,7 +179,8 @@ def render_markdown(text: str) -> Rendered:
     env: dict = {}
     tokens = md.parse(text, env)
     mentions: set[str] = set()
-    _mark_mentions(tokens, mentions)
+    marks = _mark_mentions(tokens, mentions)
+    _fill_mentions(marks, _resolve(mentions))
     if _rendered_size(tokens) > RENDERED_MAX:
         return Rendered(html=_as_text(text), mentions=mentions)
     _set_link_rel(tokens)

@@ -2,7 +2,7 @@
 
 # Not a model: registers the search table's DDL on the metadata's create_all and drop_all.
 import forum.search.models  # noqa: F401
-from forum.accounts.models import User
+from forum.accounts.models import User, UsernameHistory
 from forum.audit.models import AuditEntry
 from forum.discussions.models import (
     Draft,
@@ -64,4 +64,5 @@ __all__ = [
     "Thread",
     "ThreadSubscription",
     "User",
+    "UsernameHistory",
 ]

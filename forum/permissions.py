@@ -74,6 +74,14 @@ def _can_participate(user: Any) -> str | None:
     if not _signed_in(user):
         return Refusal(LOGIN, SIGN_IN_TO_POST)
     if user.is_suspended:
+        if user.suspension_reason:
+            return Refusal(
+                FORBIDDEN,
+                _l(
+                    "Your account is suspended: you can read, not post. Reason: %(reason)s",
+                    reason=user.suspension_reason,
+                ),
+            )
         return Refusal(FORBIDDEN, _l("Your account is suspended: you can read, not post."))
     if not user.is_verified:
         return Refusal(
@@ -82,13 +90,22 @@ def _can_participate(user: Any) -> str | None:
     return None
 
 
+ARCHIVED = _l("This group is archived: it is read-only.")
+
+
+def _writable(group: Group) -> str | None:
+    """An archived group is read-only: no new thread, reply, edit, meeting, answer or pledge
+    through it, for anyone (moderators may still hide, restore and move). The one rule."""
+    return Refusal(FORBIDDEN, ARCHIVED) if group.archived_at is not None else None
+
+
 # Each predicate returns None when allowed, else the reason for refusing.
 def _view_group(user: Any, group: Group) -> str | None:
     return None  # groups are public; private spaces inside them get their own rules
 
 
 def _join_group(user: Any, group: Group) -> str | None:
-    return _can_participate(user)
+    return _can_participate(user) or _writable(group)
 
 
 def _leave_group(user: Any, group: Group) -> str | None:
@@ -139,11 +156,11 @@ def _follow_group(user: Any, group: Group) -> str | None:
 
 
 def _create_thread(user: Any, group: Group) -> str | None:
-    return _can_participate(user)
+    return _can_participate(user) or _writable(group)
 
 
 def _reply(user: Any, thread: Any) -> str | None:
-    refused = _view_thread(user, thread) or _can_participate(user)
+    refused = _view_thread(user, thread) or _can_participate(user) or _writable(thread.group)
     if refused:
         return refused
     if thread.is_locked and not is_moderator(user, thread.group):
@@ -184,6 +201,9 @@ def _edit_post(user: Any, post: Any) -> str | None:
         return refused
     if not _signed_in(user):
         return LOGIN
+    refused = _writable(post.thread.group)
+    if refused:
+        return refused
     if is_moderator(user, post.thread.group):
         return None
     if not _is_author(user, post) or user.is_suspended or post.is_hidden:
@@ -227,6 +247,8 @@ def _pledge(user: Any, project: Any) -> str | None:
     refused = _can_participate(user)
     if refused:
         return refused
+    if project.groups and all(group.archived_at is not None for group in project.groups):
+        return Refusal(FORBIDDEN, ARCHIVED)  # no pledge through archived groups only
     if not project.is_open:
         return Refusal(FORBIDDEN, _l("This project is closed: it takes no new pledges."))
     return None
@@ -274,7 +296,7 @@ def _view_meeting(user: Any, meeting: Any) -> str | None:
 
 
 def _create_meeting(user: Any, group: Group) -> str | None:
-    return _coordinate_group(user, group)
+    return _coordinate_group(user, group) or _writable(group)
 
 
 def _manage_meeting(user: Any, meeting: Any) -> str | None:
@@ -283,7 +305,7 @@ def _manage_meeting(user: Any, meeting: Any) -> str | None:
 
 def _rsvp(user: Any, meeting: Any) -> str | None:
     """Answering is taking part: a verified account, a meeting still to come."""
-    refused = _view_meeting(user, meeting) or _can_participate(user)
+    refused = _view_meeting(user, meeting) or _can_participate(user) or _writable(meeting.group)
     if refused:
         return refused
     if meeting.is_cancelled:
@@ -294,7 +316,7 @@ def _rsvp(user: Any, meeting: Any) -> str | None:
 
 
 def _write_minutes(user: Any, meeting: Any) -> str | None:
-    refused = _manage_meeting(user, meeting)
+    refused = _manage_meeting(user, meeting) or _writable(meeting.group)
     if refused:
         return refused
     if meeting.is_cancelled:

@@ -25,6 +25,8 @@ SAMPLE_VALUES = {
     "action": "lock",
     "meeting_id": 1,
     "decision_id": 1,
+    "user_id": 1,
+    "username": "membre-1",
 }
 
 

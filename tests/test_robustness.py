@@ -41,6 +41,8 @@ def _valid_values(ids: dict[str, int]) -> dict[str, str]:
         "insee": "92023",
         "token": "abcdef",
         "filename": "css/site.css",
+        "username": ids["member"].username,
+        "user_id": str(ids["member"].id),
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
+from wtforms.validators import EqualTo, InputRequired, Length, Regexp, ValidationError
 
 from forum.accounts.passwords import is_common_password
 from forum.forms import (
@@ -116,4 +116,48 @@ class DeleteAccountForm(Form):
         _l("Your password, to confirm"),
         validators=[InputRequired(), Length(max=PASSWORD_MAX)],
         render_kw={"autocomplete": "current-password", "maxlength": PASSWORD_MAX},
+    )
+
+
+def _current_password_field() -> PasswordField:
+    return PasswordField(
+        _l("Your current password"),
+        validators=[InputRequired(), Length(max=PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password", "maxlength": PASSWORD_MAX},
+    )
+
+
+class PasswordChangeForm(_NewPasswordMixin, Form):
+    current_password = _current_password_field()
+    password = new_password_field(_l("New password"))
+
+
+class EmailChangeForm(Form):
+    email = email_field(_l("New e-mail address"))
+    current_password = _current_password_field()
+
+
+HANDLE_MIN, HANDLE_MAX = 3, 30
+
+
+class HandleForm(Form):
+    username = StringField(
+        _l("Your @handle"),
+        validators=[
+            InputRequired(),
+            Length(min=HANDLE_MIN, max=HANDLE_MAX),
+            Regexp(
+                r"^[a-z0-9]+(-[a-z0-9]+)*$",
+                message=_l(
+                    "Lower-case letters without accents, digits and single hyphens only, "
+                    "such as ines-b."
+                ),
+            ),
+        ],
+        filters=[lambda v: v.strip().lstrip("@").lower() if isinstance(v, str) else v],
+        description=_l(
+            "Others mention you with it (@handle) and your profile's address uses it. "
+            "You may change it once a month; old mentions keep leading to you."
+        ),
+        render_kw={"maxlength": HANDLE_MAX, "autocomplete": "username", "spellcheck": "false"},
     )

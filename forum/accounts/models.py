@@ -10,7 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from forum.db import TimestampMixin
+from forum.db import TimestampMixin, utcnow
 from forum.extensions import db
 
 if TYPE_CHECKING:
@@ -36,6 +36,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     email_verified_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     suspended_at: Mapped[datetime | None]
+    # The site admin's words, shown to the suspended member (never a reporter's).
+    suspension_reason: Mapped[str | None] = mapped_column(String(500))
+    # When the @handle last changed: at most once every HANDLE_CHANGE_DAYS.
+    username_changed_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
 
     memberships: Mapped[list[Membership]] = relationship(
@@ -72,6 +76,18 @@ class User(UserMixin, TimestampMixin, db.Model):
 
 def hash_login_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+class UsernameHistory(db.Model):
+    """A handle a member used before: old mentions and links keep leading to them, and no
+    one else may take it (unique across users and history, lower-case)."""
+
+    __tablename__ = "username_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class LoginSession(TimestampMixin, db.Model):

@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import delete, or_, select
 
-from forum.accounts.models import LoginSession, User
+from forum.accounts.models import LoginSession, User, UsernameHistory
 from forum.extensions import db
 from forum.mail import OutboxMail
 
@@ -19,14 +19,21 @@ def iso(value: datetime | None) -> str | None:
 
 
 def export_section(user: User, **_: Any) -> dict[str, Any]:
-    """The user's sign-ins (devices) and the mails the site sent or will send them."""
+    """The user's sign-ins (devices), earlier @handles and the mails the site sent or will
+    send them."""
     sessions = db.session.scalars(
         select(LoginSession).where(LoginSession.user_id == user.id).order_by(LoginSession.id)
     )
     mails = db.session.scalars(
         select(OutboxMail).where(OutboxMail.recipient == user.email).order_by(OutboxMail.id)
     )
+    handles = db.session.scalars(
+        select(UsernameHistory)
+        .where(UsernameHistory.user_id == user.id)
+        .order_by(UsernameHistory.changed_at, UsernameHistory.id)
+    )
     return {
+        "handle_history": [{"handle": h.username, "left_at": iso(h.changed_at)} for h in handles],
         "sign_ins": [
             {
                 "created_at": iso(s.created_at),
@@ -49,8 +56,10 @@ def export_section(user: User, **_: Any) -> dict[str, Any]:
 
 
 def erase(user: User, **_: Any) -> None:
-    """On deletion (before the address is replaced): sign-ins and mails to the address go."""
+    """On deletion (before the address is replaced): sign-ins, earlier handles (old
+    mentions of them become plain names) and mails to the address go."""
     db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    db.session.execute(delete(UsernameHistory).where(UsernameHistory.user_id == user.id))
     db.session.execute(delete(OutboxMail).where(OutboxMail.recipient == user.email))
 
 

@@ -198,9 +198,17 @@ def unique_username(display_name: str) -> str:
     from forum.groups.services import slugify
 
     base = slugify(display_name, max_length=USERNAME_MAX) or "membre"
+    from forum.accounts.models import UsernameHistory
+
     taken = set(
         db.session.scalars(
             select(User.username).where((User.username == base) | User.username.like(f"{base}-%"))
+        )
+    ) | set(  # an earlier handle still leads to its member: never given to someone else
+        db.session.scalars(
+            select(UsernameHistory.username).where(
+                (UsernameHistory.username == base) | UsernameHistory.username.like(f"{base}-%")
+            )
         )
     )
     if base not in taken:
@@ -318,13 +326,22 @@ def set_locale(user: User, locale: str) -> None:
     user.locale = locale
 
 
-def set_suspended(user: User, suspended: bool, *, actor: User | None = None) -> None:
-    """Suspend an account (it can read, not write) or lift the suspension; audit-logged."""
+SUSPENSION_REASON_MAX = 500
+
+
+def set_suspended(
+    user: User, suspended: bool, *, actor: User | None = None, reason: str | None = None
+) -> None:
+    """Suspend an account (it can read, not write; it is told why) or lift the suspension;
+    audit-logged."""
     from forum import audit
 
-    if user.is_suspended == suspended:
+    reason = (reason or "").strip()[:SUSPENSION_REASON_MAX] or None
+    if user.is_suspended == suspended and (not suspended or reason == user.suspension_reason):
         return
-    user.suspended_at = utcnow() if suspended else None
+    user.suspended_at = (user.suspended_at or utcnow()) if suspended else None
+    user.suspension_reason = reason if suspended else None
+    # The reason stays on the account (the member reads it), not in the log: no content.
     audit.record(actor, "account.suspend" if suspended else "account.unsuspend", user)
 
 
@@ -347,6 +364,8 @@ def export_account(user: User) -> dict[str, Any]:
             "last_login_at": iso(user.last_login_at),
             "last_digest_on": iso(user.last_digest_on),
             "suspended_at": iso(user.suspended_at),
+            "suspension_reason": user.suspension_reason,
+            "username_changed_at": iso(user.username_changed_at),
             "is_site_admin": user.is_admin,
         },
         # What the person agreed to, and when.

@@ -18,12 +18,15 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from forum.accounts import bp, services
+from forum.accounts import bp, changes, services
 from forum.accounts.forms import (
     AccountForm,
     DeleteAccountForm,
+    EmailChangeForm,
     ForgotForm,
+    HandleForm,
     LoginForm,
+    PasswordChangeForm,
     RegisterForm,
     ResetForm,
 )
@@ -226,3 +229,118 @@ def delete():
     return render_template(
         "accounts/settings.html", form=AccountForm(obj=current_user), delete_form=form
     ), 400
+
+
+# --- Changes to one's own account (forum/accounts/changes.py) -------------------------
+
+
+def _change_failed(response) -> bool:
+    return response.status_code != 302  # a change redirects; a refusal shows the form
+
+
+def _account_change_key() -> str:
+    """The account a change is for (the limiter may ask before login_required answers)."""
+    return f"account-change:{getattr(current_user, 'id', None) or request.remote_addr}"
+
+
+def _limit_change(key: str):
+    """Like sign-in: per address, and per account for the wrong passwords."""
+    return limiter.limit(
+        lambda: current_app.config[key],
+        key_func=_account_change_key,
+        methods=["POST"],
+        deduct_when=_change_failed,
+    )
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@_limit("RATELIMIT_LOGIN")
+@_limit_change("RATELIMIT_LOGIN_ACCOUNT")
+def password():
+    """Change the password (the current one asked); the other sign-ins end."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            changes.change_password(current_user, form.current_password.data, form.password.data)
+        except changes.ChangeError as exc:
+            getattr(form, exc.field).errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(_("Your password is changed. Your other devices are signed out."), "success")
+            return redirect(url_for("accounts.settings"))
+    return render_template("accounts/password.html", form=form), 200 if not form.errors else 400
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@login_required
+@_limit("RATELIMIT_LOGIN")
+@_limit_change("RATELIMIT_LOGIN_ACCOUNT")
+def email():
+    """Change the e-mail address: a link goes to the new one, the old one is told."""
+    form = EmailChangeForm()
+    if form.validate_on_submit():
+        try:
+            changes.request_email_change(current_user, form.current_password.data, form.email.data)
+        except changes.ChangeError as exc:
+            getattr(form, exc.field).errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "We have sent a link to %(email)s. Your address changes once you open it.",
+                    email=form.email.data.strip().lower(),
+                ),
+                "info",
+            )
+            return redirect(url_for("accounts.settings"))
+    return render_template("accounts/email.html", form=form), 200 if not form.errors else 400
+
+
+@bp.route("/account/email/confirm/<token>")
+def confirm_email_change(token: str):
+    """Apply an e-mail change from the link mailed to the new address."""
+    try:
+        changes.confirm_email_change(token)
+    except services.TokenError as exc:
+        db.session.rollback()
+        return render_template("accounts/token_error.html", reason=exc.reason, kind="email"), 400
+    db.session.commit()
+    flash(_("Your e-mail address is changed."), "success")
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.settings"))
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/handle", methods=["GET", "POST"])
+@login_required
+def handle():
+    """Change the @handle, at most once a month; old mentions still lead to the profile."""
+    form = HandleForm()
+    if request.method == "GET":
+        form.username.data = current_user.username
+    if form.validate_on_submit():
+        try:
+            changes.change_handle(current_user, form.username.data)
+        except changes.ChangeError as exc:
+            form.username.errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(_("Your handle is now @%(handle)s.", handle=current_user.username), "success")
+            return redirect(url_for("accounts.settings"))
+    return render_template(
+        "accounts/handle.html", form=form, next_change=changes.next_handle_change(current_user)
+    ), 200 if not form.errors else 400
+
+
+@bp.route("/account/following")
+@login_required
+def following():
+    """What the member follows (threads, groups), each with a button to stop."""
+    from forum.notifications import services as notifications
+
+    return render_template(
+        "accounts/following.html",
+        threads=notifications.followed_threads(current_user),
+        groups=notifications.followed_groups(current_user),
+    )

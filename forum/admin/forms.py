@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, Regexp
+from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
 from forum.forms import Form, choices, email_field, no_control_chars
 
@@ -89,3 +89,57 @@ class SuspendForm(Form):
         _l("Action"),
         choices=choices([("suspend", _l("Suspend")), ("restore", _l("Lift the suspension"))]),
     )
+
+
+class UserSuspensionForm(Form):
+    """Suspend one account from the user list, with the reason the member will read."""
+
+    action = SelectField(
+        _l("Action"),
+        choices=choices([("suspend", _l("Suspend")), ("restore", _l("Lift the suspension"))]),
+    )
+    reason = StringField(
+        _l("Reason (the member reads it)"),
+        validators=[Length(max=500), no_control_chars],
+        render_kw={"maxlength": 500},
+    )
+
+    def validate_reason(self, field) -> None:
+        if self.action.data == "suspend" and not (field.data or "").strip():
+            raise ValidationError(_l("Say why: the member will read it."))
+
+
+class GroupEditForm(Form):
+    name = StringField(
+        _l("Name"),
+        validators=[InputRequired(), Length(min=3, max=120), no_control_chars],
+        render_kw={"maxlength": 120},
+    )
+    commune = SelectField(_l("Commune"), choices=[], validate_choice=True)
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Optional(), Length(max=2000)],
+        render_kw={"maxlength": 2000, "rows": 6},
+    )
+
+
+class CommuneEditForm(Form):
+    name = StringField(
+        _l("Name"),
+        validators=[InputRequired(), Length(max=120), no_control_chars],
+        render_kw={"maxlength": 120},
+    )
+    department = StringField(
+        _l("Department"),
+        validators=[
+            InputRequired(),
+            Regexp(r"^([0-9]{2,3}|2[AB])$", message=_l("A department number, such as 92.")),
+        ],
+        render_kw={"maxlength": 3},
+    )
+
+
+class ArchiveForm(Form):
+    """Archive or bring back: `action` = archive or restore."""
+
+    action = SelectField(choices=choices([("archive", "archive"), ("restore", "restore")]))

@@ -29,7 +29,7 @@ def _choices(commune_form: GroupForm | None = None, role_form: RoleForm | None =
     if commune_form is not None:
         commune_form.commune.choices = choices(
             [("", _("Whole territory (no single commune)"))]
-            + [(c.insee, f"{c.name} ({c.insee})") for c in communes]
+            + [(c.insee, f"{c.name} ({c.insee})") for c in communes if not c.is_archived]
         )
     if role_form is not None:
         role_form.group.choices = choices([(g.slug, g.name) for g in all_groups])

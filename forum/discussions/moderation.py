@@ -124,18 +124,27 @@ def flag_post(user: User, post: Post, *, category: str, reason: str = "") -> Fla
     return flag
 
 
-def open_flags(group: Group) -> list[Flag]:
-    """The moderation queue: unresolved reports on the group's posts, oldest first."""
-    return list(
-        db.session.scalars(
-            select(Flag)
-            .join(Post, Flag.post_id == Post.id)
-            .join(Thread, Post.thread_id == Thread.id)
-            .options(joinedload(Flag.post).joinedload(Post.author), joinedload(Flag.user))
-            .where(Thread.group_id == group.id, Flag.resolved_at.is_(None))
-            .order_by(Flag.created_at)
-        ).unique()
+def open_flags(group: Group | None, *, limit: int | None = None) -> list[Flag]:
+    """The moderation queue: unresolved reports on the group's posts (every group's, for
+    the site admins: group=None), oldest first."""
+    where = [Flag.resolved_at.is_(None)]
+    if group is not None:
+        where.append(Thread.group_id == group.id)
+    query = (
+        select(Flag)
+        .join(Post, Flag.post_id == Post.id)
+        .join(Thread, Post.thread_id == Thread.id)
+        .options(
+            joinedload(Flag.post).joinedload(Post.author),
+            joinedload(Flag.post).joinedload(Post.thread).joinedload(Thread.group),
+            joinedload(Flag.user),
+        )
+        .where(*where)
+        .order_by(Flag.created_at, Flag.id)
     )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.session.scalars(query).unique())
 
 
 def open_flag_count(group: Group) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, and_
@@ -31,10 +32,16 @@ class Commune(db.Model):
     insee: Mapped[str] = mapped_column(String(5), unique=True)  # INSEE code, e.g. 92023
     name: Mapped[str] = mapped_column(String(120))
     department: Mapped[str] = mapped_column(String(3))  # e.g. 92
+    # Archived: still shown, marked, no longer offered for new groups.
+    archived_at: Mapped[datetime | None]
 
     groups: Mapped[list[Group]] = relationship(back_populates="commune", order_by="Group.name")
 
     __table_args__ = (CheckConstraint("length(insee) = 5", name="insee_length"),)
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
     def __repr__(self) -> str:
         return f"<Commune {self.insee} {self.name}>"
@@ -49,6 +56,8 @@ class Group(TimestampMixin, db.Model):
     # None: a territory-wide group, attached to no single commune.
     commune_id: Mapped[int | None] = mapped_column(ForeignKey("communes.id"), index=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    # Archived: read-only (permissions.py), still public, marked "archivé".
+    archived_at: Mapped[datetime | None]
 
     commune: Mapped[Commune | None] = relationship(back_populates="groups")
     memberships: Mapped[list[Membership]] = relationship(
@@ -64,6 +73,10 @@ class Group(TimestampMixin, db.Model):
         order_by=lambda: (User.display_name, User.id),
         viewonly=True,
     )
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
     def __repr__(self) -> str:
         return f"<Group {self.slug}>"

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from forum.accounts.models import User
+from forum.db import utcnow
 from forum.extensions import db
 from forum.groups.models import Commune, Group, Membership, Role
 
@@ -57,6 +58,47 @@ def create_group(
     group = Group(name=name, slug=slug or slugify(name), description=description)
     _add_unique(group, DuplicateError(group.slug), commune=commune)
     return group
+
+
+def update_group(
+    actor: User | None, group: Group, *, name: str, commune: Commune | None, description: str
+) -> None:
+    """Change a group's name, commune and description (its address stays: links live on)."""
+    from forum import audit
+
+    group.name = name
+    group.commune = commune
+    group.description = description
+    audit.record(actor, "group.edit", group, group=group)
+
+
+def set_group_archived(actor: User | None, group: Group, archived: bool) -> None:
+    """Archive a group (read-only, still public: permissions.py) or bring it back."""
+    from forum import audit
+
+    if group.is_archived == archived:
+        return
+    group.archived_at = utcnow() if archived else None
+    audit.record(actor, "group.archive" if archived else "group.unarchive", group, group=group)
+
+
+def update_commune(actor: User | None, commune: Commune, *, name: str, department: str) -> None:
+    """Change a commune's name and department (its INSEE code is its address)."""
+    from forum import audit
+
+    commune.name = name
+    commune.department = department
+    audit.record(actor, "commune.edit", commune)
+
+
+def set_commune_archived(actor: User | None, commune: Commune, archived: bool) -> None:
+    """Archive a commune (still shown, marked; offered no more for new groups) or not."""
+    from forum import audit
+
+    if commune.is_archived == archived:
+        return
+    commune.archived_at = utcnow() if archived else None
+    audit.record(actor, "commune.archive" if archived else "commune.unarchive", commune)
 
 
 def _add_unique(obj, error: Exception, **relations) -> None:

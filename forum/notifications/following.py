@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from forum.accounts.models import User
 from forum.db import insert_ignoring_duplicate
@@ -118,5 +119,40 @@ def stopped_following(user_ids: list[int], thread_id: int) -> set[int]:
                 ThreadSubscription.active.is_(False),
                 ThreadSubscription.user_id.in_(user_ids),
             )
+        )
+    )
+
+
+FOLLOWED_SHOWN = 200
+
+
+def followed_threads(user: User) -> list[Thread]:
+    """The threads the member follows that they may still see, latest activity first."""
+    from forum.permissions import visible_threads
+
+    return list(
+        db.session.scalars(
+            select(Thread)
+            .join(ThreadSubscription, ThreadSubscription.thread_id == Thread.id)
+            .options(joinedload(Thread.group))
+            .where(
+                ThreadSubscription.user_id == user.id,
+                ThreadSubscription.active.is_(True),
+                *visible_threads(user),
+            )
+            .order_by(Thread.last_posted_at.desc(), Thread.id.desc())
+            .limit(FOLLOWED_SHOWN)
+        )
+    )
+
+
+def followed_groups(user: User) -> list[Group]:
+    """The groups whose new threads the member follows, by name."""
+    return list(
+        db.session.scalars(
+            select(Group)
+            .join(GroupSubscription, GroupSubscription.group_id == Group.id)
+            .where(GroupSubscription.user_id == user.id)
+            .order_by(Group.name)
         )
     )

@@ -68,9 +68,15 @@ def _mentioned_ids(mentions: set[str]) -> list[int]:
     handles = sorted(h.lower() for h in mentions)[:MAX_MENTIONS]
     if not handles:
         return []
+    # Earlier handles count too: a mention typed from memory still reaches its member.
+    from forum.people.services import resolve_handles
+
+    current = sorted(set(resolve_handles(set(handles)).values()))
+    if not current:
+        return []
     return list(
         db.session.scalars(
-            select(User.id).where(User.username.in_(handles), User.deleted_at.is_(None))
+            select(User.id).where(User.username.in_(current), User.deleted_at.is_(None))
         )
     )
 

@@ -22,6 +22,8 @@ from forum.notifications.digest import (
 from forum.notifications.following import (
     follow_group,
     follow_thread,
+    followed_groups,
+    followed_threads,
     is_following_group,
     is_following_thread,
     unfollow_group,
@@ -76,6 +78,8 @@ __all__ = [
     "extract",
     "follow_group",
     "follow_thread",
+    "followed_groups",
+    "followed_threads",
     "is_following_group",
     "is_following_thread",
     "mark_all_read",

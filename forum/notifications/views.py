@@ -89,7 +89,8 @@ def group_subscription(slug: str):
         db.session.commit()
     else:  # the token was checked before the view (CSRF): the action is not one we know
         abort(400)
-    return redirect(url_for("groups.show_group", slug=group.slug))
+    back = safe_next(request.form.get("next"))
+    return redirect(back or url_for("groups.show_group", slug=group.slug))
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
