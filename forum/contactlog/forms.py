@@ -80,6 +80,11 @@ CLOSE_LABELS = {
 DATE_MESSAGE = _l("Give a date, such as 2027-03-09.")
 
 
+def user_ids(values) -> list[int]:
+    """The ids of a checkbox list of people (strings, as the choices are)."""
+    return [int(v) for v in values or () if str(v).isdigit()]
+
+
 def _strip(value):
     return " ".join(value.split()) if isinstance(value, str) else value
 
@@ -175,7 +180,7 @@ class ContactForm(Form):
     )
     next_contact_on = DateField(_l("Next contact due"), validators=[Optional()])
     participants = MultiCheckboxField(
-        _l("Other volunteers who took part"), choices=[], coerce=int, validators=[Optional()]
+        _l("Other volunteers who took part"), choices=[], validators=[Optional()]
     )
 
     def validate(self, extra_validators=None) -> bool:
@@ -209,7 +214,7 @@ class CloseForm(Form):
 
 
 class ReassignForm(Form):
-    referents = MultiCheckboxField(_l("Referents"), choices=[], coerce=int)
+    referents = MultiCheckboxField(_l("Referents"), choices=[])
     note = TextAreaField(
         _l("Hand-over note for the new referent"),
         validators=[Optional(), Length(max=NOTE_MAX)],

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from forum.accounts.models import User
 from forum.contactlog.models import (
@@ -182,12 +182,30 @@ class Indicators:
     contacts_year: int
 
 
-def indicators(group_ids: list[int]) -> Indicators:
-    """The programmes' evaluation figures, computed from the log: two statements."""
-    if not group_ids:
+def indicators(group_ids) -> Indicators:
+    """The programmes' evaluation figures, computed from the log, in one statement.
+    `group_ids`: a list of group ids, or a subquery selecting them."""
+    if isinstance(group_ids, list | tuple | set) and not group_ids:
         return Indicators(0, 0, 0, 0, 0, 0)
     on = today()
     followed = Household.status == "followed"
+    in_groups = Household.group_id.in_(group_ids)
+
+    def contacts_since(day: date):
+        # Its own alias of households: never correlated with the outer query's rows.
+        other = aliased(Household)
+        return (
+            select(func.count())
+            .select_from(Contact)
+            .join(other, other.id == Contact.household_id)
+            .where(
+                other.group_id.in_(group_ids),
+                Contact.outcome == "reached",
+                Contact.happened_on >= day,
+            )
+            .scalar_subquery()
+        )
+
     row = db.session.execute(
         select(
             func.coalesce(func.sum(case((followed, 1), else_=0)), 0),
@@ -196,30 +214,11 @@ def indicators(group_ids: list[int]) -> Indicators:
             ),
             func.coalesce(func.sum(case((Household.living.in_(HOUSED), 1), else_=0)), 0),
             func.coalesce(func.sum(case((followed, Household.children_in_school), else_=0)), 0),
-        ).where(Household.group_id.in_(group_ids))
+            contacts_since(on.replace(day=1)),
+            contacts_since(on.replace(month=1, day=1)),
+        ).where(in_groups)
     ).one()
-    month_start = on.replace(day=1)
-    year_start = on.replace(month=1, day=1)
-    contacts = db.session.execute(
-        select(
-            func.coalesce(func.sum(case((Contact.happened_on >= month_start, 1), else_=0)), 0),
-            func.count(),
-        )
-        .join(Household, Household.id == Contact.household_id)
-        .where(
-            Household.group_id.in_(group_ids),
-            Contact.outcome == "reached",
-            Contact.happened_on >= year_start,
-        )
-    ).one()
-    return Indicators(
-        followed=int(row[0]),
-        sheltered=int(row[1]),
-        housed=int(row[2]),
-        children_in_school=int(row[3]),
-        contacts_month=int(contacts[0]),
-        contacts_year=int(contacts[1]),
-    )
+    return Indicators(*(int(v or 0) for v in row))
 
 
 def published(value: int) -> int | None:

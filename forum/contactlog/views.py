@@ -35,6 +35,7 @@ from forum.contactlog.forms import (
     PhaseForm,
     ReassignForm,
     ThresholdForm,
+    user_ids,
 )
 from forum.contactlog.models import Household
 from forum.contactlog.services import ContactLogError
@@ -253,7 +254,7 @@ def _contact_form(household: Household, formdata=True) -> ContactForm:
     form = ContactForm() if formdata else ContactForm(formdata=None)
     viewer = signed_in_user()
     form.participants.choices = choices(
-        (u.id, u.display_name)
+        (str(u.id), u.display_name)
         for u in listing.group_keepers(household.group)
         if viewer is None or u.id != viewer.id
     )
@@ -268,10 +269,10 @@ def _render_household(household: Household, contact_form=None, status: int = 200
     reassign_form = None
     if can("household.reassign", household, viewer):
         reassign_form = forms.get("reassign_form") or ReassignForm(
-            formdata=None, referents=[u.id for u in household.referents]
+            formdata=None, referents=[str(u.id) for u in household.referents]
         )
         reassign_form.referents.choices = choices(
-            (u.id, u.display_name) for u in listing.group_keepers(household.group)
+            (str(u.id), u.display_name) for u in listing.group_keepers(household.group)
         )
     open_kinds = [n.kind for n in page.needs if n.is_open]
     match = request.args.get("match")
@@ -327,7 +328,7 @@ def log_contact(public_id: str):
                     agreed=form.agreed.data or "",
                     needs=list(form.needs.data or []),
                     next_contact_on=form.next_contact_on.data,
-                    participant_ids=list(form.participants.data or []),
+                    participant_ids=user_ids(form.participants.data),
                 ),
             )
         except ContactLogError as exc:
@@ -439,14 +440,14 @@ def reassign(public_id: str):
     household = _household(public_id, "household.reassign")
     form = ReassignForm()
     form.referents.choices = choices(
-        (u.id, u.display_name) for u in listing.group_keepers(household.group)
+        (str(u.id), u.display_name) for u in listing.group_keepers(household.group)
     )
     if form.validate():
         try:
             services.reassign(
                 signed_in_user(),
                 household,
-                referent_ids=list(form.referents.data or []),
+                referent_ids=user_ids(form.referents.data),
                 note=form.note.data or "",
             )
         except ContactLogError as exc:
