@@ -265,6 +265,10 @@ def _contact_form(household: Household, formdata=True) -> ContactForm:
 
 def _render_household(household: Household, contact_form=None, status: int = 200, **forms):
     viewer = signed_in_user()
+    # The view is recorded (and committed) first: a commit after loading the page would
+    # expire every row loaded and make the template load them again, one by one.
+    services.record_view(viewer, household)
+    db.session.commit()
     page = listing.household_page(household, viewer)
     reassign_form = None
     if can("household.reassign", household, viewer):
@@ -279,8 +283,6 @@ def _render_household(household: Household, contact_form=None, status: int = 200
     helpers = None
     if match in open_kinds:
         helpers = listing.helpers_for(household, match)
-    services.record_view(viewer, household)
-    db.session.commit()
     return render_template(
         "contactlog/show.html",
         household=household,
