@@ -402,3 +402,15 @@ def test_the_consent_sheet_prints_in_three_languages(app, client, team):
     assert "Ce notăm" in client.get(base + "?lang=ro").get_data(as_text=True)
     assert "Какво записваме" in client.get(base + "?lang=bg").get_data(as_text=True)
     assert "24" in client.get(base + "?lang=bg").get_data(as_text=True)
+
+
+def test_the_demo_has_a_keeper_and_fictional_households_one_overdue(app, db, runner):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    households = db.session.scalars(select(Household)).all()
+    assert len(households) == 3
+    assert all("(fictive)" in h.pseudonym for h in households)
+    group = households[0].group
+    page = listing.households_page(group, None, 1)
+    assert page.overdue == 1
+    assert _count(db, Contact) == 5
