@@ -25,6 +25,9 @@ SAMPLE_VALUES = {
     "action": "lock",
     "meeting_id": 1,
     "decision_id": 1,
+    "public_id": "x",
+    "need_id": 1,
+    "handover_id": 1,
 }
 
 

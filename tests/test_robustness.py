@@ -41,6 +41,7 @@ def _valid_values(ids: dict[str, int]) -> dict[str, str]:
         "insee": "92023",
         "token": "abcdef",
         "filename": "css/site.css",
+        "public_id": "abcdefgh12345678",
     }
 
 

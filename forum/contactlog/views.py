@@ -227,8 +227,7 @@ def keepers(slug: str):
                 groups.set_role(
                     user, group, Role.KEEPER if grant else Role.MEMBER, actor=signed_in_user()
                 )
-                if not grant:
-                    services.withdraw_keeper_households(group, user)
+                # Withdrawn, they stop being a referent (forum/contactlog/listeners.py).
                 db.session.commit()
                 flash(
                     _("%(name)s now keeps the contact log.", name=user.display_name)
