@@ -414,3 +414,18 @@ def test_the_demo_has_a_keeper_and_fictional_households_one_overdue(app, db, run
     page = listing.households_page(group, None, 1)
     assert page.overdue == 1
     assert _count(db, Contact) == 5
+
+
+def test_bad_input_is_explained_in_the_users_language(app, db, client):
+    group = make_group("ldh-clamart")
+    keeper = make_user(locale="en")
+    add_member(keeper, group, Role.KEEPER)
+    household = make_household(group, keeper)
+    db.session.commit()
+    login_as(client, keeper)
+    tomorrow = (services.today() + timedelta(days=1)).isoformat()
+    response = _contact(client, household, happened_on=tomorrow, channel="visit")
+    assert response.status_code == 400
+    assert "A contact cannot be in the future." in response.get_data(as_text=True)
+    response = _post(client, NEW, {"pseudonym": "Famille Test", "adults": "1", "children": "0"})
+    assert "consent nothing is recorded: tick the box." in response.get_data(as_text=True)
