@@ -93,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     from forum.accounts import bp as accounts_bp
     from forum.admin import bp as admin_bp
     from forum.audit import bp as audit_bp
+    from forum.contactlog import bp as contactlog_bp
     from forum.discussions import bp as discussions_bp
     from forum.groups import bp as groups_bp
     from forum.meetings import bp as meetings_bp
@@ -113,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(projects_bp)
     app.register_blueprint(people_bp)
+    app.register_blueprint(contactlog_bp)
 
 
 def _register_handlers(app: Flask) -> None:
@@ -139,6 +141,8 @@ def _register_listeners() -> None:
     the search index and notifications follow the discussions; each feature gives its
     part of an account's export, erasure and retention rules."""
     from forum.accounts import privacy as accounts_privacy
+    from forum.contactlog import listeners as contactlog_listeners
+    from forum.contactlog import privacy as contactlog_privacy
     from forum.discussions import privacy as discussions_privacy
     from forum.meetings import listeners as meeting_listeners
     from forum.meetings import privacy as meetings_privacy
@@ -152,12 +156,14 @@ def _register_listeners() -> None:
     notification_listeners.connect()
     project_listeners.connect()
     meeting_listeners.connect()
+    contactlog_listeners.connect()
     for module in (
         accounts_privacy,
         discussions_privacy,
         notifications_privacy,
         projects_privacy,
         meetings_privacy,
+        contactlog_privacy,
     ):
         module.connect()
 

@@ -22,6 +22,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(search)
     app.cli.add_command(reminders)
     app.cli.add_command(purge)
+    app.cli.add_command(contactlog)
 
 
 @click.command("demo")
@@ -140,11 +141,18 @@ def _decisions_due(now: datetime) -> str:
     return send_decision_reminders(now)
 
 
+def _contactlog_digest(now: datetime) -> str:
+    from forum.contactlog.digest import send_contactlog_digests
+
+    return send_contactlog_digests(now)
+
+
 REMINDER_JOBS: list[tuple[str, Callable[[datetime], str]]] = [
     ("daily digests", _daily_digests),
     ("pledge checks", _pledge_checks),
     ("meeting reminders", _meeting_reminders),
     ("decisions due", _decisions_due),
+    ("contact-log digest", _contactlog_digest),
 ]
 
 
@@ -206,3 +214,18 @@ def purge(now_text: str | None) -> None:
         for what, count in (removed or {}).items():
             click.echo(f"{what}: {count} removed")
     db.session.commit()
+
+
+@click.group("contactlog")
+def contactlog() -> None:
+    """The confidential contact log."""
+
+
+@contactlog.command("rotate-key")
+def contactlog_rotate_key() -> None:
+    """Re-encrypt every contact-log note under the newest key (FORUM_CONTACTLOG_KEYS)."""
+    from forum.contactlog.rotation import rotate_all
+
+    count = rotate_all()
+    db.session.commit()
+    click.echo(f"{count} values re-encrypted under the newest key.")

@@ -99,7 +99,16 @@ class Config:
     HSTS_SECONDS = 60 * 60 * 24 * 365
     PROXY_FIX = False  # set when gunicorn runs behind a reverse proxy
 
+    # The contact log: Fernet keys, comma-separated, newest first (None: one key generated
+    # into the instance folder; production refuses to run without them).
     CONTACTLOG_KEYS: str | None = None
+    # A followed household with no contact for this many days is overdue (each group may
+    # change it); a closed one is erased this many months after it was closed.
+    CONTACTLOG_OVERDUE_DAYS = 30
+    CONTACTLOG_RETENTION_MONTHS = 24
+    # The weekly digest of overdue households goes out on this weekday (0: Monday) at the
+    # first `flask reminders` run at or after MEETING_REMINDER_HOUR, Europe/Paris.
+    CONTACTLOG_DIGEST_WEEKDAY = 0
     UPLOAD_FOLDER: str | None = None
 
 

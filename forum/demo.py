@@ -174,6 +174,7 @@ def load_demo() -> list[tuple[str, str]]:
     _load_threads(by_slug)
     _load_project(by_slug)
     _load_meetings(by_slug)
+    _load_contact_log(by_slug)
     return summary
 
 
@@ -374,3 +375,88 @@ def _load_meetings(by_slug: dict[str, Group]) -> None:
                 ),
             ],
         )
+
+
+# The contact log of LDH Clamart (kept by Karim): clearly fictional households, one of them
+# overdue. (pseudonym, adults, children, in school, languages, living, [(days ago, channel,
+# outcome, summary, needs, next contact in days)])
+HOUSEHOLDS = [
+    (
+        "Famille Coquelicot (fictive)",
+        2,
+        3,
+        2,
+        "romani, roumain",
+        "hotel",
+        [
+            (20, "visit", "reached", "Première rencontre à l'hôtel social.", ["school"], None),
+            (6, "phone", "reached", "Inscription à l'école en cours.", ["health"], 14),
+        ],
+    ),
+    (
+        "Famille Mésange (fictive)",
+        1,
+        2,
+        0,
+        "bulgare",
+        "camp",
+        [
+            (45, "visit", "reached", "Rencontre sur le terrain.", ["papers", "housing"], None),
+            (40, "phone", "no_answer", "", [], None),
+        ],
+    ),
+    (
+        "Famille Tilleul (fictive)",
+        2,
+        1,
+        1,
+        "roumain, français",
+        "insertion",
+        [(3, "accompaniment", "reached", "Rendez-vous à la CAF.", [], 30)],
+    ),
+]
+
+
+def _load_contact_log(by_slug: dict[str, Group]) -> None:
+    """Three fictional households with their contacts, once (the group's log empty)."""
+    from datetime import timedelta
+
+    from forum.contactlog import services as contactlog
+    from forum.contactlog.models import Household
+
+    group = by_slug["ldh-clamart"]
+    if db.session.scalar(select(Household.id).where(Household.group_id == group.id).limit(1)):
+        return
+    keeper = accounts.find_by_email("karim@example.org")
+    today = contactlog.today()
+    for pseudonym, adults, children, school, languages, living, contacts in HOUSEHOLDS:
+        household = contactlog.create_household(
+            keeper,
+            group,
+            contactlog.HouseholdData(
+                pseudonym=pseudonym,
+                adults=adults,
+                children=children,
+                children_in_school=school,
+                languages=languages,
+                living=living,
+                consent=True,
+                consent_on=today - timedelta(days=60),
+                consent_how="interpreter",
+            ),
+        )
+        contactlog.add_phase(keeper, household, "diagnosis", today - timedelta(days=60))
+        for days, channel, outcome, summary, needs, next_in in contacts:
+            day = today - timedelta(days=days)
+            contactlog.log_contact(
+                keeper,
+                household,
+                contactlog.ContactData(
+                    happened_on=day,
+                    channel=channel,
+                    outcome=outcome,
+                    summary=summary,
+                    needs=needs,
+                    next_contact_on=day + timedelta(days=next_in) if next_in else None,
+                ),
+            )

@@ -4,6 +4,16 @@
 import forum.search.models  # noqa: F401
 from forum.accounts.models import User, UsernameHistory
 from forum.audit.models import AuditEntry
+from forum.contactlog.models import (
+    Contact,
+    ContactLogSettings,
+    ContactPerson,
+    Handover,
+    Household,
+    HouseholdReferent,
+    Need,
+    Phase,
+)
 from forum.discussions.models import (
     Draft,
     Flag,
@@ -34,6 +44,14 @@ from forum.projects.models import (
 )
 
 __all__ = [
+    "Contact",
+    "ContactLogSettings",
+    "ContactPerson",
+    "Handover",
+    "Household",
+    "HouseholdReferent",
+    "Need",
+    "Phase",
     "Attendance",
     "AuditEntry",
     "PostSubmission",

@@ -338,6 +338,39 @@ def _complete_decision(user: Any, decision: Any) -> str | None:
     return _coordinate_group(user, decision.group)
 
 
+# --- The contact log -----------------------------------------------------------------
+# The families' data: only the group's keepers and coordinators. Everyone else, visitors
+# and site admins included, is not told that a contact log or a household exists (404).
+# The role is read from the memberships loaded with the request: a keeper whose role was
+# withdrawn gets 404 on their next request.
+
+
+def keeps_contact_log(user: Any, group: Group) -> bool:
+    """A keeper or coordinator of the group (site admins are not exempt), not suspended."""
+    return _signed_in(user) and not user.is_suspended and has_role(user, group, Role.KEEPER)
+
+
+def _view_contact_log(user: Any, group: Group) -> str | None:
+    return None if keeps_contact_log(user, group) else HIDDEN
+
+
+def _manage_keepers(user: Any, group: Group) -> str | None:
+    """Granting and withdrawing the keeper role from the contact-log pages: the group's
+    coordinators only (a site admin uses the admin area)."""
+    if not keeps_contact_log(user, group):
+        return HIDDEN
+    return None if has_role(user, group, Role.COORDINATOR) else FORBIDDEN
+
+
+def _view_household(user: Any, household: Any) -> str | None:
+    """`readable_households()` is the same rule as query criteria."""
+    return _view_contact_log(user, household.group)
+
+
+def _reassign_household(user: Any, household: Any) -> str | None:
+    return _manage_keepers(user, household.group)
+
+
 RULES: dict[str, Callable[[Any, Any], str | None]] = {
     "thread.view": _view_thread,
     "thread.create": _create_thread,
@@ -370,6 +403,16 @@ RULES: dict[str, Callable[[Any, Any], str | None]] = {
     "meeting.rsvp": _rsvp,
     "meeting.write_minutes": _write_minutes,
     "decision.complete": _complete_decision,
+    "contactlog.view": _view_contact_log,
+    "contactlog.add_household": _view_contact_log,
+    "contactlog.manage_keepers": _manage_keepers,
+    "contactlog.indicators": _manage_keepers,
+    "household.view": _view_household,
+    "household.log_contact": _view_household,
+    "household.edit": _view_household,
+    "household.export": _view_household,
+    "household.erase": _view_household,
+    "household.reassign": _reassign_household,
 }
 
 
@@ -456,6 +499,20 @@ def visible_meetings(user: Any) -> list:
         return []
     member_of = {m.group_id for m in user.memberships} if _signed_in(user) else set()
     return [or_(Meeting.visibility == "public", _in(Meeting.group_id, member_of))]
+
+
+def kept_group_ids(user: Any) -> set[int]:
+    """The groups whose contact log the user keeps (keeper or coordinator)."""
+    if not _signed_in(user) or user.is_suspended:
+        return set()
+    return {m.group_id for m in user.memberships if m.role_enum.rank >= Role.KEEPER.rank}
+
+
+def readable_households(user: Any) -> list:
+    """Criteria on Household: the households the user may see (`household.view`)."""
+    from forum.contactlog.models import Household
+
+    return [_in(Household.group_id, kept_group_ids(user))]
 
 
 def _in(column, ids: set[int]):

@@ -192,3 +192,66 @@ def make_meeting(
     db.session.add(meeting)
     db.session.flush()
     return meeting
+
+
+# --- The contact log ---------------------------------------------------------------------
+
+
+def make_household(
+    group: Group,
+    keeper: User,
+    *,
+    pseudonym: str = "Famille Tournesol",
+    adults: int = 2,
+    children: int = 3,
+    living: str = "camp",
+    languages: str = "romani, roumain",
+):
+    """A household recorded with consent by `keeper` (who must keep the group's log)."""
+    from forum.contactlog import services as contactlog
+
+    return contactlog.create_household(
+        keeper,
+        group,
+        contactlog.HouseholdData(
+            pseudonym=pseudonym,
+            adults=adults,
+            children=children,
+            languages=languages,
+            living=living,
+            consent=True,
+            consent_on=contactlog.today(),
+            consent_how="oral",
+        ),
+    )
+
+
+def log_contact(
+    household,
+    keeper: User,
+    *,
+    days_ago: int = 0,
+    summary: str = "Visite au terrain.",
+    outcome: str = "reached",
+    needs=(),
+    next_in: int | None = None,
+    channel: str = "visit",
+):
+    """A contact (or, with another outcome, a failed attempt) logged through the service."""
+    from datetime import timedelta
+
+    from forum.contactlog import services as contactlog
+
+    day = contactlog.today() - timedelta(days=days_ago)
+    return contactlog.log_contact(
+        keeper,
+        household,
+        contactlog.ContactData(
+            happened_on=day,
+            channel=channel,
+            outcome=outcome,
+            summary=summary,
+            needs=list(needs),
+            next_contact_on=day + timedelta(days=next_in) if next_in is not None else None,
+        ),
+    )

@@ -27,6 +27,9 @@ SAMPLE_VALUES = {
     "decision_id": 1,
     "user_id": 1,
     "username": "membre-1",
+    "public_id": "x",
+    "need_id": 1,
+    "handover_id": 1,
 }
 
 

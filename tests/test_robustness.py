@@ -43,6 +43,7 @@ def _valid_values(ids: dict[str, int]) -> dict[str, str]:
         "filename": "css/site.css",
         "username": ids["member"].username,
         "user_id": str(ids["member"].id),
+        "public_id": "abcdefgh12345678",
     }
 
 

@@ -170,3 +170,32 @@ def project_cards(group: Group | None = None) -> list[ProjectCard]:
             exists().where(ProjectGroup.project_id == Project.id, ProjectGroup.group_id == group.id)
         )
     return [ProjectCard(project, pledges or 0) for project, pledges in db.session.execute(query)]
+
+
+@dataclass
+class FamilyTotals:
+    """The contact log's indicators over the groups taking part, as they may be published:
+    totals only, each None when under 5 (shown "moins de 5")."""
+
+    followed: int | None
+    sheltered: int | None
+    housed: int | None
+    children_in_school: int | None
+    contacts_year: int | None
+
+
+def family_totals(project: Project) -> FamilyTotals | None:
+    """The families' follow-up in figures, for everyone; None while no group follows any
+    household. One statement."""
+    from forum.contactlog.listing import indicators, published
+
+    figures = indicators(select(ProjectGroup.group_id).where(ProjectGroup.project_id == project.id))
+    if not figures.followed and not figures.housed:
+        return None
+    return FamilyTotals(
+        followed=published(figures.followed),
+        sheltered=published(figures.sheltered),
+        housed=published(figures.housed),
+        children_in_school=published(figures.children_in_school),
+        contacts_year=published(figures.contacts_year),
+    )

@@ -40,6 +40,7 @@ def show_project(slug: str):
         "projects/show.html",
         project=project,
         figures=figures.project_figures(project),
+        families=figures.family_totals(project),
         news=news,
         news_thread=project.news_thread
         if project.news_thread is not None and can("thread.view", project.news_thread)

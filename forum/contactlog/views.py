@@ -1,0 +1,526 @@
+"""The contact log's pages: the group's households, one household, its contacts, needs,
+phases, referents, export and erasure; the keepers; the consent sheet.
+
+Only the group's keepers and coordinators reach them; everyone else, visitors and site
+admins included, gets 404. Every page sends `Cache-Control: no-store`. These forms keep no
+draft when a session ends (the families' words never land in the drafts table): a refused
+post shows the typed text back on the resubmit page only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from forum.contactlog import bp, listing, services
+from forum.contactlog.forms import (
+    CHANNEL_LABELS,
+    CLOSE_LABELS,
+    CONSENT_LABELS,
+    LIVING_LABELS,
+    NEED_LABELS,
+    OUTCOME_LABELS,
+    PHASE_LABELS,
+    CloseForm,
+    ContactForm,
+    HelperMessageForm,
+    HouseholdForm,
+    KeeperForm,
+    NeedForm,
+    NewHouseholdForm,
+    PhaseForm,
+    ReassignForm,
+    ThresholdForm,
+    user_ids,
+)
+from forum.contactlog.models import Household
+from forum.contactlog.services import ContactLogError
+from forum.extensions import db
+from forum.forms import ActionForm, choices
+from forum.groups.models import Group, Role
+from forum.permissions import can, refusal, signed_in_user
+
+CONSENT_LANGUAGES = ("fr", "ro", "bg")
+_PRIVATE_PATH = re.compile(r"^/(households/|groups/[^/]+/households(/|$))")
+
+
+@bp.after_app_request
+def _no_store(response):
+    """Nothing of the contact log is kept by a browser or a proxy (the back button, a
+    shared computer): this runs after the site's own cache policy and overrides it."""
+    if _PRIVATE_PATH.match(request.path):
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.pop("ETag", None)
+    return response
+
+
+def _labels() -> dict:
+    return {
+        "living": LIVING_LABELS,
+        "channel": CHANNEL_LABELS,
+        "outcome": OUTCOME_LABELS,
+        "need": NEED_LABELS,
+        "phase": PHASE_LABELS,
+        "consent": CONSENT_LABELS,
+        "close": CLOSE_LABELS,
+    }
+
+
+def _deny_unless(action: str, obj) -> None:
+    """404 for anyone the rule refuses, whatever the reason (visitors included): nobody
+    outside the keepers learns that a contact log or a household exists."""
+    reason = refusal(signed_in_user(), action, obj)
+    if reason is not None:
+        abort(404)
+
+
+def _group(slug: str, action: str = "contactlog.view") -> Group:
+    group = db.session.scalar(select(Group).where(Group.slug == slug))
+    if group is None:
+        abort(404)
+    _deny_unless(action, group)
+    return group
+
+
+def _household(public_id: str, action: str = "household.view") -> Household:
+    """The one loader: 404 when missing, of another group, or not for this user."""
+    household = services.load_household(public_id)
+    if household is None:
+        abort(404)
+    _deny_unless(action, household)
+    return household
+
+
+def _show_error(form, exc: ContactLogError) -> None:
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None and isinstance(field.errors, list | tuple):
+        field.errors = [*field.errors, exc.message]
+    else:
+        flash(str(exc.message), "error")
+
+
+def _back(household: Household, anchor: str = ""):
+    return redirect(
+        url_for("contactlog.show_household", public_id=household.public_id) + anchor, code=303
+    )
+
+
+# --- The group's contact log ------------------------------------------------------------
+
+
+@bp.route("/groups/<slug>/households/")
+def list_households(slug: str):
+    """The group's households, overdue first; `?mine=1` the viewer's own."""
+    group = _group(slug)
+    viewer = signed_in_user()
+    mine = request.args.get("mine") == "1"
+    closed = request.args.get("closed") == "1"
+    households = listing.households_page(
+        group, viewer, request.args.get("page", 1, type=int), mine=mine, closed=closed
+    )
+    coordinator = can("contactlog.indicators", group, viewer)
+    return render_template(
+        "contactlog/list.html",
+        group=group,
+        households=households,
+        needs=listing.open_needs_by_kind(group),
+        indicators=listing.indicators([group.id]) if coordinator else None,
+        coordinator=coordinator,
+        threshold_form=ThresholdForm(formdata=None, days=households.threshold),
+        closed=closed,
+        labels=_labels(),
+    )
+
+
+@bp.route("/groups/<slug>/households/threshold", methods=["POST"])
+def set_threshold(slug: str):
+    """Coordinators: after how many days without contact a household is overdue."""
+    group = _group(slug, "contactlog.manage_keepers")
+    form = ThresholdForm()
+    if form.validate():
+        services.set_overdue_days(signed_in_user(), group, form.days.data)
+        db.session.commit()
+        flash(_("The threshold is saved."), "success")
+    else:
+        flash(_("Give a number of days between 1 and 365."), "error")
+    return redirect(url_for("contactlog.list_households", slug=group.slug), code=303)
+
+
+@bp.route("/groups/<slug>/households/new", methods=["GET", "POST"])
+def new_household(slug: str):
+    """Open a household's record, with the family's consent."""
+    group = _group(slug, "contactlog.add_household")
+    form = NewHouseholdForm()
+    if form.validate_on_submit():
+        try:
+            household = services.create_household(
+                signed_in_user(),
+                group,
+                services.HouseholdData(
+                    pseudonym=form.pseudonym.data,
+                    adults=form.adults.data,
+                    children=form.children.data,
+                    children_in_school=form.children_in_school.data,
+                    languages=form.languages.data or "",
+                    living=form.living.data,
+                    consent=bool(form.consent.data),
+                    consent_on=form.consent_on.data,
+                    consent_how=form.consent_how.data or "",
+                ),
+            )
+        except ContactLogError as exc:
+            db.session.rollback()
+            _show_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The household is recorded."), "success")
+            return _back(household)
+    elif request.method == "GET":
+        form.consent_on.data = services.today()
+        form.adults.data = form.adults.data if form.adults.data is not None else 1
+        form.children.data = 0
+        form.children_in_school.data = 0
+    status = 400 if request.method == "POST" else 200
+    return render_template("contactlog/new.html", group=group, form=form), status
+
+
+@bp.route("/groups/<slug>/households/consent-sheet")
+def consent_sheet(slug: str):
+    """The consent sheet to print (one A4 page) in French, Romanian or Bulgarian."""
+    group = _group(slug)
+    lang = request.args.get("lang", "fr")
+    if lang not in CONSENT_LANGUAGES:
+        lang = "fr"
+    return render_template(
+        f"contactlog/consent_{lang}.html",
+        group=group,
+        lang=lang,
+        languages=CONSENT_LANGUAGES,
+        retention_months=current_app.config["CONTACTLOG_RETENTION_MONTHS"],
+    )
+
+
+@bp.route("/groups/<slug>/households/keepers", methods=["GET", "POST"])
+def keepers(slug: str):
+    """Coordinators grant and withdraw the keeper role (audit-logged by set_role)."""
+    from forum.groups import services as groups
+
+    group = _group(slug, "contactlog.manage_keepers")
+    form = KeeperForm()
+    if request.method == "POST":
+        if form.validate():
+            members = {u.id: (u, role) for u, role in listing.group_members(group)}
+            try:
+                user_id = int(form.user_id.data)
+            except (TypeError, ValueError):
+                user_id = 0
+            entry = members.get(user_id)
+            if entry is None or entry[1] == Role.COORDINATOR.value:
+                flash(_("Choose a member of the group who is not a coordinator."), "error")
+            else:
+                user, _role = entry
+                grant = form.grant.data == "1"
+                groups.set_role(
+                    user, group, Role.KEEPER if grant else Role.MEMBER, actor=signed_in_user()
+                )
+                # Withdrawn, they stop being a referent (forum/contactlog/listeners.py).
+                db.session.commit()
+                flash(
+                    _("%(name)s now keeps the contact log.", name=user.display_name)
+                    if grant
+                    else _("%(name)s no longer keeps the contact log.", name=user.display_name),
+                    "success",
+                )
+                return redirect(url_for("contactlog.keepers", slug=group.slug), code=303)
+        else:
+            flash(_("Your session expired before you sent this form: try again."), "error")
+    return render_template(
+        "contactlog/keepers.html",
+        group=group,
+        members=listing.group_members(group),
+        action_form=ActionForm(formdata=None),
+    )
+
+
+# --- One household ----------------------------------------------------------------------
+
+
+def _contact_form(household: Household, formdata=True) -> ContactForm:
+    form = ContactForm() if formdata else ContactForm(formdata=None)
+    viewer = signed_in_user()
+    form.participants.choices = choices(
+        (str(u.id), u.display_name)
+        for u in listing.group_keepers(household.group)
+        if viewer is None or u.id != viewer.id
+    )
+    if not formdata:
+        form.happened_on.data = services.today()
+    return form
+
+
+def _render_household(household: Household, contact_form=None, status: int = 200, **forms):
+    viewer = signed_in_user()
+    # The view is recorded (and committed) first: a commit after loading the page would
+    # expire every row loaded and make the template load them again, one by one.
+    services.record_view(viewer, household)
+    db.session.commit()
+    page = listing.household_page(household, viewer)
+    reassign_form = None
+    if can("household.reassign", household, viewer):
+        reassign_form = forms.get("reassign_form") or ReassignForm(
+            formdata=None, referents=[str(u.id) for u in household.referents]
+        )
+        reassign_form.referents.choices = choices(
+            (str(u.id), u.display_name) for u in listing.group_keepers(household.group)
+        )
+    open_kinds = [n.kind for n in page.needs if n.is_open]
+    match = request.args.get("match")
+    helpers = None
+    if match in open_kinds:
+        helpers = listing.helpers_for(household, match)
+    return render_template(
+        "contactlog/show.html",
+        household=household,
+        group=household.group,
+        page=page,
+        form=contact_form or _contact_form(household, formdata=False),
+        need_form=forms.get("need_form") or NeedForm(formdata=None),
+        phase_form=forms.get("phase_form") or PhaseForm(formdata=None, started_on=services.today()),
+        close_form=CloseForm(formdata=None),
+        edit_form=forms.get("edit_form"),
+        reassign_form=reassign_form,
+        helper_form=forms.get("helper_form") or HelperMessageForm(formdata=None, need=match),
+        helpers=helpers,
+        match=match,
+        action_form=ActionForm(formdata=None),
+        labels=_labels(),
+    ), status
+
+
+@bp.route("/households/<public_id>")
+def show_household(public_id: str):
+    """One household: hand-over notes first, then its contacts, needs and path."""
+    household = _household(public_id)
+    edit_form = None
+    if request.args.get("edit") == "1":
+        edit_form = HouseholdForm(formdata=None, obj=household)
+    return _render_household(household, edit_form=edit_form)
+
+
+@bp.route("/households/<public_id>/contacts", methods=["POST"])
+def log_contact(public_id: str):
+    """Log a contact or a failed attempt."""
+    household = _household(public_id, "household.log_contact")
+    form = _contact_form(household)
+    if form.validate():
+        try:
+            services.log_contact(
+                signed_in_user(),
+                household,
+                services.ContactData(
+                    happened_on=form.happened_on.data,
+                    channel=form.channel.data,
+                    outcome=form.outcome.data,
+                    summary=form.summary.data or "",
+                    agreed=form.agreed.data or "",
+                    needs=list(form.needs.data or []),
+                    next_contact_on=form.next_contact_on.data,
+                    participant_ids=user_ids(form.participants.data),
+                ),
+            )
+        except ContactLogError as exc:
+            db.session.rollback()
+            _show_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The contact is logged."), "success")
+            return _back(household)
+    return _render_household(household, form, status=400)
+
+
+@bp.route("/households/<public_id>/edit", methods=["POST"])
+def edit_household(public_id: str):
+    """Change the household's facts."""
+    household = _household(public_id, "household.edit")
+    form = HouseholdForm()
+    if form.validate():
+        try:
+            services.update_household(
+                signed_in_user(),
+                household,
+                services.HouseholdData(
+                    pseudonym=form.pseudonym.data,
+                    adults=form.adults.data,
+                    children=form.children.data,
+                    children_in_school=form.children_in_school.data,
+                    languages=form.languages.data or "",
+                    living=form.living.data,
+                ),
+            )
+        except ContactLogError as exc:
+            db.session.rollback()
+            _show_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The household is updated."), "success")
+            return _back(household)
+    return _render_household(household, status=400, edit_form=form)
+
+
+@bp.route("/households/<public_id>/needs", methods=["POST"])
+def add_need(public_id: str):
+    """Open a need by hand."""
+    household = _household(public_id, "household.edit")
+    form = NeedForm()
+    if form.validate():
+        try:
+            services.add_need(signed_in_user(), household, form.kind.data, form.details.data or "")
+        except ContactLogError as exc:
+            db.session.rollback()
+            _show_error(form, exc)
+        else:
+            db.session.commit()
+            return _back(household, "#needs")
+    return _render_household(household, status=400, need_form=form)
+
+
+@bp.route("/households/<public_id>/needs/<int:need_id>/resolve", methods=["POST"])
+def resolve_need(public_id: str, need_id: int):
+    """Mark a need resolved."""
+    household = _household(public_id, "household.edit")
+    if ActionForm().validate():
+        try:
+            services.resolve_need(signed_in_user(), household, need_id)
+        except ContactLogError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+        else:
+            db.session.commit()
+    return _back(household, "#needs")
+
+
+@bp.route("/households/<public_id>/phases", methods=["POST"])
+def add_phase(public_id: str):
+    """A new step of the household's path."""
+    household = _household(public_id, "household.edit")
+    form = PhaseForm()
+    if form.validate():
+        try:
+            services.add_phase(signed_in_user(), household, form.phase.data, form.started_on.data)
+        except ContactLogError as exc:
+            db.session.rollback()
+            _show_error(form, exc)
+        else:
+            db.session.commit()
+            return _back(household, "#path")
+    return _render_household(household, status=400, phase_form=form)
+
+
+@bp.route("/households/<public_id>/close", methods=["POST"])
+def close_household(public_id: str):
+    """End the follow-up (or follow again with `reopen`)."""
+    household = _household(public_id, "household.edit")
+    form = CloseForm()
+    if request.form.get("reopen") == "1" and ActionForm().validate():
+        services.reopen_household(signed_in_user(), household)
+        db.session.commit()
+    elif form.validate():
+        services.close_household(signed_in_user(), household, form.reason.data)
+        db.session.commit()
+        flash(_("The follow-up is closed."), "success")
+    return _back(household)
+
+
+@bp.route("/households/<public_id>/referents", methods=["POST"])
+def reassign(public_id: str):
+    """Coordinators: the household's referents, with a hand-over note."""
+    household = _household(public_id, "household.reassign")
+    form = ReassignForm()
+    form.referents.choices = choices(
+        (str(u.id), u.display_name) for u in listing.group_keepers(household.group)
+    )
+    if form.validate():
+        try:
+            services.reassign(
+                signed_in_user(),
+                household,
+                referent_ids=user_ids(form.referents.data),
+                note=form.note.data or "",
+            )
+        except ContactLogError as exc:
+            db.session.rollback()
+            _show_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The referents are saved."), "success")
+            return _back(household)
+    return _render_household(household, status=400, reassign_form=form)
+
+
+@bp.route("/households/<public_id>/handovers/<int:handover_id>/read", methods=["POST"])
+def read_handover(public_id: str, handover_id: int):
+    """The new referent has read the hand-over note."""
+    household = _household(public_id)
+    if ActionForm().validate():
+        try:
+            services.mark_handover_read(signed_in_user(), household, handover_id)
+        except ContactLogError:
+            db.session.rollback()
+            abort(404)
+        db.session.commit()
+    return _back(household)
+
+
+@bp.route("/households/<public_id>/helpers", methods=["POST"])
+def write_to_helper(public_id: str):
+    """Write to a pledger who offered the help a need calls for, through the site."""
+    household = _household(public_id, "household.log_contact")
+    form = HelperMessageForm()
+    if form.validate():
+        try:
+            pledge_id = int(form.pledge_id.data)
+        except (TypeError, ValueError):
+            pledge_id = 0
+        if listing.write_to_helper(
+            signed_in_user(), household, form.need.data, pledge_id, body=form.body.data
+        ):
+            db.session.commit()
+            flash(_("Your message is on its way."), "success")
+            return _back(household)
+        flash(_("This member cannot be written to any more."), "error")
+    return redirect(
+        url_for("contactlog.show_household", public_id=household.public_id, match=form.need.data),
+        code=303,
+    )
+
+
+@bp.route("/households/<public_id>/export.json")
+def export_household(public_id: str):
+    """The household's whole record, as JSON (audit-logged)."""
+    household = _household(public_id, "household.export")
+    record = services.export_household(signed_in_user(), household)
+    db.session.commit()
+    body = json.dumps(record, ensure_ascii=False, indent=2)
+    response = Response(body, content_type="application/json; charset=utf-8")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="menage-{household.public_id}.json"'
+    )
+    return response
+
+
+@bp.route("/households/<public_id>/erase", methods=["POST"])
+def erase_household(public_id: str):
+    """Erase the household and everything recorded about it (the family's request)."""
+    household = _household(public_id, "household.erase")
+    group = household.group
+    if not ActionForm().validate() or request.form.get("confirm") != "1":
+        flash(_("Tick the box to confirm the erasure."), "error")
+        return _back(household, "#erase")
+    services.erase_household(signed_in_user(), household)
+    db.session.commit()
+    flash(_("The household's record is erased."), "success")
+    return redirect(url_for("contactlog.list_households", slug=group.slug), code=303)
