@@ -416,6 +416,18 @@ RULES: dict[str, Callable[[Any, Any], str | None]] = {
 }
 
 
+def register(rules: dict[str, Callable[[Any, Any], str | None]]) -> None:
+    """Add a feature's rules (from its own `rules.py`) to the one table every check reads.
+
+    Features newer than this module keep their predicates and criteria beside their models
+    and register them here at import, so this table stays the single place a check goes
+    through without this file growing with every feature. A name is registered once."""
+    taken = RULES.keys() & rules.keys()
+    if taken:
+        raise ValueError(f"permission actions already registered: {sorted(taken)}")
+    RULES.update(rules)
+
+
 def refusal(user: Any, action: str, obj: Any = None) -> str | None:
     """None when `user` may do `action` to `obj`, else LOGIN, HIDDEN or FORBIDDEN."""
     rule = RULES.get(action)
