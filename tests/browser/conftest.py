@@ -87,6 +87,25 @@ class _RequestHandler(WSGIRequestHandler):
     disable_nagle_algorithm = True
 
 
+def _closing_on_drop(app):
+    """Close every response's iterable even when the browser drops the connection mid-send.
+
+    Werkzeug's server calls `close()` after reading what is left of the request, and that read
+    raises on a reset connection (a page left while its favicon was still sent), so the file
+    of a static response stayed open: an "unclosed file" warning at random, which the suite
+    treats as an error. Iterating through this generator closes it when the frame goes."""
+
+    def wsgi(environ, start_response):
+        iterable = app(environ, start_response)
+        try:
+            yield from iterable
+        finally:
+            if hasattr(iterable, "close"):
+                iterable.close()
+
+    return wsgi
+
+
 @dataclass
 class LiveServer:
     url: str
@@ -144,7 +163,9 @@ def serve(make_app, smtp: SMTPSink) -> LiveServer:
         OUTBOX_SEND_INLINE=False,
         BASE_URL=url,
     )
-    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_RequestHandler)
+    server = make_server(
+        "127.0.0.1", port, _closing_on_drop(app), threaded=True, request_handler=_RequestHandler
+    )
     thread = threading.Thread(
         target=server.serve_forever,
         kwargs={"poll_interval": 0.05},  # shutdown() waits up to one interval
