@@ -245,7 +245,28 @@ PAST_THE_BOUND = {
     "6,000 bare URLs",
     "a table of 100 columns and 400 rows",
     "50,000 ampersands",
+    "emphasis nested 20,000 deep",  # too deep (DEPTH_MAX), too many elements (ELEMENTS_MAX)
 }
+
+
+def test_emphasis_past_the_depth_bound_shows_as_text():
+    from forum.markup import DEPTH_MAX, render_markdown
+
+    # n stars on each side nest about n/2 emphases, inside a paragraph.
+    shallow = render_markdown("*" * (DEPTH_MAX + 60) + "a" + "*" * (DEPTH_MAX + 60)).html
+    assert shallow.count("<strong>") > 50
+    deep = render_markdown("*" * (2 * DEPTH_MAX + 20) + "a" + "*" * (2 * DEPTH_MAX + 20)).html
+    assert "<strong>" not in deep and deep.startswith("<p>***")
+
+
+def test_escaped_text_survives_sanitizing_unchanged():
+    from forum.markup import render_markdown
+
+    html = render_markdown('<script>alert("x")</script> & \ue000 \ue002 <b>').html
+    assert html == (
+        "<p>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; \ue000 \ue002 &lt;b&gt;</p>\n"
+    )
+    assert render_markdown("<" * 40_000).html == "<p>" + "&lt;" * 40_000 + "</p>\n"
 
 
 def test_no_post_renders_to_megabytes():

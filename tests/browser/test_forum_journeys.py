@@ -154,6 +154,14 @@ POKE_POSTS = """
 """
 
 
+LINK_CENTRES = """
+() => [...document.querySelectorAll(".post-body a")].map((a) => {
+  const box = a.getBoundingClientRect();
+  return [box.x + box.width / 2, box.y + box.height / 2];
+}).filter(([x, y]) => x > 0 && y > 0)
+"""
+
+
 def test_every_xss_payload_stays_inert_in_chromium(new_context, live_server):
     """The browser ignores the Content-Security-Policy (bypass_csp), so nothing but the
     sanitizer stands between the payloads and the page: no script may run. (The policy
@@ -181,8 +189,12 @@ def test_every_xss_payload_stays_inert_in_chromium(new_context, live_server):
         assert response is not None and response.ok, url
         page.wait_for_load_state("load")
         page.evaluate(POKE_POSTS)
-        for link in page.locator(".post-body a").all()[:40]:
-            link.hover()
+        # A real pointer over every link: the whole page in one tall viewport, so each move
+        # is one call (a locator's hover() waits for the element to be stable first).
+        height = page.evaluate("document.documentElement.scrollHeight")
+        page.set_viewport_size({"width": 1280, "height": min(height, 16000)})
+        for x, y in page.evaluate(LINK_CENTRES):
+            page.mouse.move(x, y)
         page.wait_for_timeout(300)  # long enough for a meta refresh or an SVG animation
         assert dialogs == [], f"page {number}: dialogs opened"
         assert page.evaluate("window.__dialogs") == 0, f"page {number}: a script ran"
