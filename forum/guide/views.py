@@ -51,12 +51,29 @@ def _show_error(form, exc: GuideError) -> None:
         flash(str(exc.message), "error")
 
 
+def _paris_days():
+    """`day(moment)`: the long date in Europe/Paris, formatted once per day shown (a guide
+    of hundreds of entries checked on a few days formats a few dates, not hundreds)."""
+    from flask_babel import format_date, to_user_timezone
+
+    formatted: dict = {}
+
+    def day(moment) -> str:
+        local = to_user_timezone(moment).date()
+        if local not in formatted:
+            formatted[local] = format_date(local, "long")
+        return formatted[local]
+
+    return day
+
+
 def _context() -> dict:
     return {
         "kind_labels": KIND_LABELS,
         "field_labels": FIELD_LABELS,
         "tel_uri": tel_uri,
         "cutoff": services.stale_cutoff(),
+        "day": _paris_days(),
     }
 
 

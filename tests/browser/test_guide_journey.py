@@ -7,10 +7,24 @@ from __future__ import annotations
 import io
 import unicodedata
 
-from playwright.sync_api import expect
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from tests.browser.helpers import sign_in
+
+_axe = Axe()
+
+
+def serious_axe_findings(page: Page) -> list[str]:
+    """axe-core's serious and critical findings on the page, as "rule: node" lines."""
+    violations = _axe.run(page).response["violations"]
+    return [
+        f"{v['id']}: {node['html'][:120]}"
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+        for node in v["nodes"]
+    ]
 
 
 def test_the_demo_guide_prints_on_two_a4_sheets_at_most(new_context, live_server, tmp_path):
@@ -67,6 +81,8 @@ def test_a_member_proposes_an_entry_and_a_coordinator_accepts_it(new_context, li
     expect(member.get_by_text("Ce n'est pas un numéro de téléphone français")).to_be_visible()
     expect(member.get_by_label("Nom")).to_have_value("Atelier de conversation")
     expect(member.get_by_label("Horaires d'ouverture")).to_have_value("Jeudi 18 h – 20 h")
+    expect(member.get_by_label("Téléphone")).to_have_attribute("aria-invalid", "true")
+    assert serious_axe_findings(member) == []
     member.get_by_label("Téléphone").fill("+33 1 46 12 34 56")
     member.get_by_role("button", name="Envoyer la proposition").click()
     expect(member.get_by_role("status")).to_contain_text("vont lire votre proposition")
@@ -84,6 +100,9 @@ def test_a_member_proposes_an_entry_and_a_coordinator_accepts_it(new_context, li
     expect(coordinator.get_by_role("status")).to_contain_text("Acceptée")
 
     member.goto("/communes/92023/guide")
+    assert serious_axe_findings(member) == []
+    member.set_viewport_size({"width": 375, "height": 740})  # a phone: nothing wider
+    assert member.evaluate("document.documentElement.scrollWidth") <= 375
     entry = member.get_by_role("article", name="Atelier de conversation")
     expect(entry).to_contain_text("Jeudi 18 h – 20 h")
     expect(member.get_by_role("region", name="Cours de français")).to_contain_text(
