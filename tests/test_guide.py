@@ -323,3 +323,22 @@ def test_the_account_export_and_erasure(app, db, world):
     # The service stays in the guide, checked by "compte supprimé".
     page = app.test_client().get("/communes/92023/guide").get_data(as_text=True)
     assert "Épicerie solidaire" in page and "compte supprimé" in page
+
+
+def test_the_demo_loads_guides_from_the_sources_only_once(app, db, runner):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    assert runner.invoke(args=["demo"]).exit_code == 0  # idempotent
+    entries = db.session.scalars(select(Resource)).all()
+    by_commune = {}
+    for e in entries:
+        by_commune.setdefault(e.commune.insee, []).append(e.name)
+    assert sorted(by_commune) == ["92019", "92023", "92048"]  # Vélizy, Saclay: nothing known
+    assert len(by_commune["92023"]) == 4
+    # The sources give no address, phone or hours: none is invented.
+    assert {(e.address, e.phone, e.opening_hours) for e in entries} == {("", "", "")}
+    shelter = next(e for e in entries if e.kind == "shelter")
+    assert "310 places" in shelter.conditions and "31/12/2024" in shelter.conditions
+    (pending,) = db.session.scalars(select(Proposal).where(Proposal.status == "pending")).all()
+    assert pending.changes["name"] == "Collectif Citoyens Fraternels 92"
+    page = app.test_client().get("/communes/92023/guide").get_data(as_text=True)
+    assert "Non vérifié depuis 6 mois" in page  # the entries checked in March 2026

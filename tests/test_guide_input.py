@@ -145,3 +145,25 @@ def test_french_numbers_are_stored_one_way(typed, stored):
 def test_impossible_numbers_are_refused(typed):
     with pytest.raises(phones.ImpossibleNumber):
         phones.normalise(typed)
+
+
+def test_an_oversized_refusal_reason_comes_back_typed(app, db):
+    from forum.groups.models import Role
+    from forum.guide import services
+
+    commune = make_commune("92023", "Clamart")
+    group = make_group("ldh-clamart", commune=commune)
+    coordinator, member = make_user(), make_user()
+    add_member(coordinator, group, Role.COORDINATOR)
+    proposal = services.propose_new(member, commune, GOOD)
+    db.session.commit()
+    client = app.test_client()
+    login_as(client, coordinator)
+    reason = "Trop long. " * 60
+    url = f"/guide/proposals/{proposal.id}"
+    response = post_form(client, f"{url}/refuse", {"reason": reason}, form_url=url)
+    assert response.status_code == 400
+    page = html.unescape(response.get_data(as_text=True))
+    assert "plus de 500 caractères" in page and reason.strip() in page
+    db.session.expire_all()
+    assert db.session.get(Proposal, proposal.id).status == "pending"

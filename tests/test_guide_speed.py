@@ -53,8 +53,10 @@ def counts(app, db, insee: str, entries: int, signed_in: bool) -> dict[str, int]
         login_as(client, coordinator)
     found = {}
     for url in URLS:
-        count, writes, _response = measure(client, db, url.format(insee=insee))
+        count, writes, response = measure(client, db, url.format(insee=insee))
         assert writes == []
+        if not signed_in:  # a visitor's reading leaves no cookie (no session, no token)
+            assert "Set-Cookie" not in response.headers, url
         found[url] = count
     return found
 
