@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -342,3 +342,26 @@ def test_the_demo_loads_guides_from_the_sources_only_once(app, db, runner):
     assert pending.changes["name"] == "Collectif Citoyens Fraternels 92"
     page = app.test_client().get("/communes/92023/guide").get_data(as_text=True)
     assert "Non vérifié depuis 6 mois" in page  # the entries checked in March 2026
+
+
+def test_reviewers_read_a_new_proposal_in_their_daily_digest(app, db):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from forum.notifications.digest import send_digests
+
+    clamart = make_commune("92023", "Clamart")
+    group = make_group("ldh-clamart", commune=clamart)
+    claire = make_user("claire@example.org", name="Claire", notify="default")
+    add_member(claire, group, Role.COORDINATOR)
+    services.propose_new(make_user(name="Karim"), clamart, ENTRY)
+    db.session.commit()
+    assert db.session.scalar(select(OutboxMail.id)) is None  # not mailed at once
+    tomorrow = utcnow().astimezone(ZoneInfo("Europe/Paris")).date() + timedelta(days=1)
+    run = send_digests(datetime(tomorrow.year, tomorrow.month, tomorrow.day, 8, tzinfo=UTC))
+    assert run.sent == 1
+    (mail,) = db.session.scalars(select(OutboxMail)).all()
+    assert mail.recipient == "claire@example.org" and mail.template == "digest"
+    body = mail.body_text
+    assert "Proposé pour le guide solidarité de Clamart" in body
+    assert "Épicerie solidaire" in body and "/guide/proposals/" in body
