@@ -96,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     from forum.contactlog import bp as contactlog_bp
     from forum.discussions import bp as discussions_bp
     from forum.groups import bp as groups_bp
+    from forum.guide import bp as guide_bp
     from forum.meetings import bp as meetings_bp
     from forum.notifications import bp as notifications_bp
     from forum.pages import bp as pages_bp
@@ -115,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(projects_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(contactlog_bp)
+    app.register_blueprint(guide_bp)
 
 
 def _register_handlers(app: Flask) -> None:
@@ -144,6 +146,8 @@ def _register_listeners() -> None:
     from forum.contactlog import listeners as contactlog_listeners
     from forum.contactlog import privacy as contactlog_privacy
     from forum.discussions import privacy as discussions_privacy
+    from forum.guide import listeners as guide_listeners
+    from forum.guide import privacy as guide_privacy
     from forum.meetings import listeners as meeting_listeners
     from forum.meetings import privacy as meetings_privacy
     from forum.notifications import listeners as notification_listeners
@@ -157,6 +161,7 @@ def _register_listeners() -> None:
     project_listeners.connect()
     meeting_listeners.connect()
     contactlog_listeners.connect()
+    guide_listeners.connect()
     for module in (
         accounts_privacy,
         discussions_privacy,
@@ -164,6 +169,7 @@ def _register_listeners() -> None:
         projects_privacy,
         meetings_privacy,
         contactlog_privacy,
+        guide_privacy,
     ):
         module.connect()
 

@@ -110,6 +110,8 @@ class Config:
     # first `flask reminders` run at or after MEETING_REMINDER_HOUR, Europe/Paris.
     CONTACTLOG_DIGEST_WEEKDAY = 0
     UPLOAD_FOLDER: str | None = None
+    # The solidarity guide marks an entry nobody checked for this many months.
+    GUIDE_STALE_MONTHS = 6
 
 
 DEV_SECRET_FILE = "secret_key"  # noqa: S105 - a file name

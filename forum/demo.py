@@ -175,6 +175,9 @@ def load_demo() -> list[tuple[str, str]]:
     _load_project(by_slug)
     _load_meetings(by_slug)
     _load_contact_log(by_slug)
+    from forum.guide.demo import load_guides
+
+    load_guides()
     return summary
 
 

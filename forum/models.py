@@ -24,6 +24,9 @@ from forum.discussions.models import (
     Thread,
 )
 from forum.groups.models import Commune, Group, Membership, Role
+from forum.guide.models import Change as GuideChange
+from forum.guide.models import Proposal as GuideProposal
+from forum.guide.models import Resource
 from forum.mail import OutboxAttachment, OutboxMail
 from forum.meetings.models import (
     Attendance,
@@ -61,6 +64,8 @@ __all__ = [
     "Flag",
     "HelpKind",
     "Group",
+    "GuideChange",
+    "GuideProposal",
     "GroupSubscription",
     "Meeting",
     "MeetingAnswer",
@@ -78,6 +83,7 @@ __all__ = [
     "ProjectGroup",
     "ReadState",
     "ReminderSent",
+    "Resource",
     "Role",
     "Thread",
     "ThreadSubscription",

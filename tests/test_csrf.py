@@ -30,6 +30,8 @@ SAMPLE_VALUES = {
     "public_id": "x",
     "need_id": 1,
     "handover_id": 1,
+    "entry_id": 1,
+    "proposal_id": 1,
 }
 
 

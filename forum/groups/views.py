@@ -15,9 +15,17 @@ from forum.permissions import is_moderator, require, role_in, signed_in_user
 
 @bp.route("/communes/<insee>/")
 def show_commune(insee: str):
-    """A commune: its groups (and, later, its solidarity guide)."""
+    """A commune: its groups and the summary of its solidarity guide."""
+    from forum.guide.forms import KIND_LABELS
+    from forum.guide.services import guide_summary
+
     commune = db.first_or_404(select(Commune).where(Commune.insee == insee))
-    return render_template("groups/commune.html", commune=commune)
+    return render_template(
+        "groups/commune.html",
+        commune=commune,
+        guide=guide_summary(commune),
+        kind_labels=KIND_LABELS,
+    )
 
 
 @bp.route("/groups/<slug>/")
