@@ -101,7 +101,7 @@ def pg_schema():
     schema.drop()
 
 
-def base_config(tmp_path, pg_schema) -> dict:
+def base_config(tmp_path, pg_schema, database=None) -> dict:
     config = {
         "ENV": "testing",
         "TESTING": True,
@@ -121,7 +121,7 @@ def base_config(tmp_path, pg_schema) -> dict:
         config["SQLALCHEMY_DATABASE_URI"] = DATABASE_URI
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **pg_schema.engine_options()}
     else:
-        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database or tmp_path / 'test.sqlite3'}"
     return config
 
 
@@ -136,14 +136,15 @@ class IsolatedClient(FlaskClient):
 _TEMPLATE: dict[str, str] = {}
 
 
-def _copy_sqlite_template(config: dict, factory) -> bool:
+def _copy_sqlite_template(config: dict, factory, *, fresh: bool) -> bool:
     """A fresh SQLite database is a copy of one built once per session (create_all costs
-    ~70 ms a test). Only for the test's own default file, and only once per test."""
+    ~70 ms a test). Only for the test's own default file; `fresh` replaces what an earlier
+    test left there (a new file: a connection still open on the old one never sees it)."""
     uri = config["SQLALCHEMY_DATABASE_URI"]
     if not uri.startswith("sqlite:///"):
         return False
     target = uri.removeprefix("sqlite:///")
-    if os.path.exists(target):
+    if os.path.exists(target) and not fresh:
         return True  # a second app of the same test: the same database
     if "path" not in _TEMPLATE:
         path = str(factory.mktemp("template") / "template.sqlite3")
@@ -152,9 +153,45 @@ def _copy_sqlite_template(config: dict, factory) -> bool:
             _db.create_all()
             _db.engine.dispose()
         _TEMPLATE["path"] = path
-    shutil.copyfile(_TEMPLATE["path"], target)
-    os.chmod(target, 0o600)
+    _ENGINES.dispose(uri)
+    shutil.copyfile(_TEMPLATE["path"], target + ".new")
+    os.chmod(target + ".new", 0o600)
+    os.replace(target + ".new", target)
     return True
+
+
+class SharedEngines:
+    """The tests' apps share one engine per database and options, as the processes of a
+    real deployment keep theirs: SQLAlchemy caches each statement's compiled SQL in its
+    engine, and a new engine per test compiled every statement again (a sixth of the
+    suite's time). Only apps built by `make_app` share; each test still gets a fresh
+    database (a new SQLite file, or the PostgreSQL schema emptied)."""
+
+    def __init__(self):
+        self.engines: dict[tuple[str, str], object] = {}
+        self.sharing = False
+
+    def install(self) -> None:
+        make_engine = _db._make_engine
+
+        def shared(bind_key, options, app):
+            if not self.sharing:
+                return make_engine(bind_key, options, app)
+            key = (str(options["url"]), repr(sorted(options.items(), key=lambda kv: kv[0])))
+            if key not in self.engines:
+                self.engines[key] = make_engine(bind_key, options, app)
+            return self.engines[key]
+
+        _db._make_engine = shared
+
+    def dispose(self, uri: str) -> None:
+        for (url, _), engine in self.engines.items():
+            if url == uri:
+                engine.dispose()
+
+
+_ENGINES = SharedEngines()
+_ENGINES.install()
 
 
 class SharedBytecode(jinja2.BytecodeCache):
@@ -213,23 +250,43 @@ class AppMaker:
     or one of a module's (`make_module_app`). `close()` empties it (PostgreSQL) or drops its
     own schema, and lets go."""
 
-    def __init__(self, folder, pg_schema, tmp_path_factory, *, own_schema: bool = False):
+    def __init__(
+        self,
+        folder,
+        pg_schema,
+        tmp_path_factory,
+        *,
+        own_schema: bool = False,
+        database=None,
+        share_engines: bool = False,
+    ):
         self.folder = folder
         self.pg_schema = pg_schema
         self.own_schema = own_schema
         self.tmp_path_factory = tmp_path_factory
+        self.database = database
+        self.share_engines = share_engines
         self.apps = []
 
     def __call__(self, **overrides):
         pg_schema = self.pg_schema
-        config = {**base_config(self.folder, pg_schema), **overrides}
-        copied = pg_schema is None and _copy_sqlite_template(config, self.tmp_path_factory)
-        app = create_app(config, instance_path=str(self.folder / "instance"))
+        config = {**base_config(self.folder, pg_schema, self.database), **overrides}
+        copied = pg_schema is None and _copy_sqlite_template(
+            config, self.tmp_path_factory, fresh=not self.apps
+        )
+        _ENGINES.sharing = self.share_engines
+        try:
+            app = create_app(config, instance_path=str(self.folder / "instance"))
+        finally:
+            _ENGINES.sharing = False
         app.test_client_class = IsolatedClient
         app.jinja_env.bytecode_cache = _BYTECODE
         with app.app_context():
-            if _db.engine.dialect.name == "sqlite":
-                event.listen(_db.engine, "connect", _sqlite_without_sync)
+            engine = _db.engine
+            if engine.dialect.name == "sqlite" and not event.contains(
+                engine, "connect", _sqlite_without_sync
+            ):
+                event.listen(engine, "connect", _sqlite_without_sync)
             if not copied and (pg_schema is None or not pg_schema.created):
                 _db.create_all()
                 if pg_schema is not None:
@@ -244,11 +301,13 @@ class AppMaker:
                 _db.session.remove()
                 if pg_schema is not None and not self.own_schema:
                     pg_schema.empty(_db.engine, _db.metadata.sorted_tables)
-                _db.engine.dispose()
+                if not self.share_engines:  # a shared one keeps its connections
+                    _db.engine.dispose()
         for app in self.apps[1:]:
             with app.app_context():
                 _db.session.remove()
-                _db.engine.dispose()
+                if not self.share_engines:
+                    _db.engine.dispose()
         if pg_schema is not None and self.own_schema:
             pg_schema.drop()
 
@@ -256,7 +315,14 @@ class AppMaker:
 @pytest.fixture
 def make_app(tmp_path, pg_schema, tmp_path_factory):
     """Build an app with extra settings; its database is fresh for the test."""
-    maker = AppMaker(tmp_path, pg_schema, tmp_path_factory)
+    maker = AppMaker(
+        tmp_path,
+        pg_schema,
+        tmp_path_factory,
+        # One file per worker, replaced for each test, so that its engine can be shared.
+        database=tmp_path_factory.getbasetemp() / "tests.sqlite3",
+        share_engines=True,
+    )
     yield maker
     maker.close()
 
