@@ -95,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     from forum.audit import bp as audit_bp
     from forum.contactlog import bp as contactlog_bp
     from forum.discussions import bp as discussions_bp
+    from forum.documents import bp as documents_bp
     from forum.groups import bp as groups_bp
     from forum.meetings import bp as meetings_bp
     from forum.notifications import bp as notifications_bp
@@ -115,10 +116,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(projects_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(contactlog_bp)
+    app.register_blueprint(documents_bp)
 
 
 def _register_handlers(app: Flask) -> None:
     from forum.accounts.services import load_user_from_session
+    from forum.documents.services import connect_session_hooks, register_inline_reader
     from forum.errors import register_error_handlers
     from forum.extensions import login_manager
     from forum.headers import register_security_headers
@@ -128,6 +131,8 @@ def _register_handlers(app: Flask) -> None:
     register_error_handlers(app)
     register_security_headers(app)
     register_inline_sender(app)
+    register_inline_reader(app)
+    connect_session_hooks()
 
 
 def _register_templating(app: Flask) -> None:
@@ -144,6 +149,7 @@ def _register_listeners() -> None:
     from forum.contactlog import listeners as contactlog_listeners
     from forum.contactlog import privacy as contactlog_privacy
     from forum.discussions import privacy as discussions_privacy
+    from forum.documents import privacy as documents_privacy
     from forum.meetings import listeners as meeting_listeners
     from forum.meetings import privacy as meetings_privacy
     from forum.notifications import listeners as notification_listeners
@@ -164,6 +170,7 @@ def _register_listeners() -> None:
         projects_privacy,
         meetings_privacy,
         contactlog_privacy,
+        documents_privacy,
     ):
         module.connect()
 

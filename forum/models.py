@@ -23,6 +23,7 @@ from forum.discussions.models import (
     ReadState,
     Thread,
 )
+from forum.documents.models import Document, DocumentText, DocumentVersion
 from forum.groups.models import Commune, Group, Membership, Role
 from forum.mail import OutboxAttachment, OutboxMail
 from forum.meetings.models import (
@@ -57,6 +58,9 @@ __all__ = [
     "PostSubmission",
     "Commune",
     "Decision",
+    "Document",
+    "DocumentText",
+    "DocumentVersion",
     "Draft",
     "Flag",
     "HelpKind",
