@@ -150,3 +150,24 @@ class MotoServer:
         import boto3
 
         return boto3.client("s3", endpoint_url=self.url, region_name="us-east-1")
+
+
+def slow_pdf(megabytes: int = 40) -> bytes:
+    """A small PDF whose one page's compressed content stream unpacks to `megabytes` of
+    text operators: reading its text takes a reader many seconds."""
+    import zlib
+
+    operators = b"BT /F1 12 Tf 72 720 Td (lent) Tj ET\n" * (megabytes * 1024 * 1024 // 36)
+    stream = zlib.compress(operators, 9)
+    return _pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+            b"/Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>",
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream)
+            + stream
+            + b"\nendstream",
+        ]
+    )

@@ -30,6 +30,7 @@ SAMPLE_VALUES = {
     "public_id": "x",
     "need_id": 1,
     "handover_id": 1,
+    "document_id": 1,
 }
 
 

@@ -44,6 +44,7 @@ def _valid_values(ids: dict[str, int]) -> dict[str, str]:
         "username": ids["member"].username,
         "user_id": str(ids["member"].id),
         "public_id": "abcdefgh12345678",
+        "document_id": "1",
     }
 
 

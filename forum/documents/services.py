@@ -23,7 +23,7 @@ from typing import Any, BinaryIO
 
 from flask import current_app, g
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import delete, event, func, or_, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, joinedload
 
@@ -41,6 +41,7 @@ from forum.documents.models import (
     TextStatus,
 )
 from forum.documents.rules import visible_documents
+from forum.documents.search import CARD_PAGE, index_card, stems_of
 from forum.documents.storage import CHUNK, new_key, storage
 from forum.extensions import db
 from forum.groups.models import Group
@@ -280,6 +281,7 @@ def upload_document(
         db.session.add(document)
         version = _new_version(document, received, actor, 1)
         db.session.flush()
+    index_card(document, version.id)
     audit.record(actor, "document.upload", document, group=group)
     _due_for_text(version)
     return document
@@ -304,6 +306,8 @@ def edit_document(actor: User, document: Document, data: DocumentData) -> None:
     """Change the title, description, tags, date, source or visibility."""
     _apply(document, data)
     document.updated_at = utcnow()
+    db.session.flush()
+    index_card(document, version_of(document, None).id)
     audit.record(actor, "document.edit", document, group=document.group)
 
 
@@ -469,8 +473,6 @@ def deleted_documents(group: Group) -> list[Document]:
 
 def read_text(version_id: int) -> str:
     """Extract a version's text in the sandbox and store it for the search; commits."""
-    from forum.search import analysis
-
     version = db.session.get(DocumentVersion, version_id)
     if version is None or version.text_status != TextStatus.PENDING.value:
         return "skipped"
@@ -484,7 +486,10 @@ def read_text(version_id: int) -> str:
         version.text_status = TextStatus.DONE.value
         if current is not None and current.id == version.id:
             db.session.execute(
-                delete(DocumentText).where(DocumentText.document_id == version.document_id)
+                delete(DocumentText).where(
+                    DocumentText.document_id == version.document_id,
+                    or_(DocumentText.page.is_(None), DocumentText.page != CARD_PAGE),
+                )
             )
             db.session.add_all(
                 DocumentText(
@@ -492,7 +497,7 @@ def read_text(version_id: int) -> str:
                     version_id=version.id,
                     page=page,
                     text=text,
-                    stems=" " + " ".join(analysis.stems(text)) + " ",
+                    stems=stems_of(text),
                 )
                 for page, text in outcome.pages or []
             )
