@@ -104,6 +104,19 @@ def make_odt(text: str) -> bytes:
     return out.getvalue()
 
 
+def make_ods(cells: list[str]) -> bytes:
+    from odfdo import Document, Table
+
+    document = Document("spreadsheet")
+    table = Table("Feuille")
+    for n, value in enumerate(cells):
+        table.set_value((0, n), value)
+    document.body.append(table)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
 def zip_bomb_docx(megabytes: int = 60) -> bytes:
     """A .docx-shaped zip whose document part unpacks to `megabytes` of zeros."""
     out = io.BytesIO()

@@ -30,6 +30,7 @@ from tests.documents_support import (
     MotoServer,
     looping_pdf,
     make_docx,
+    make_ods,
     make_odt,
     make_pdf,
     make_xlsx,
@@ -183,6 +184,7 @@ def test_files_are_stored_outside_static_under_the_upload_folder(app, client, db
         (make_docx("Le protocole de coopération"), "protocole.docx", "DOCX"),
         (make_xlsx(["Cantine", "École"]), "tableau.xlsx", "XLSX"),
         (make_odt("Compte rendu"), "cr.odt", "ODT"),
+        (make_ods(["Cantine", "Hygiène"]), "tableau.ods", "ODS"),
         (PNG, "photo.png", "PNG"),
         (JPEG, "photo.jpg", "JPEG"),
         (PDF, "named-wrongly.docx", "PDF"),  # the content decides, not the name
@@ -445,7 +447,17 @@ def test_the_list_filters_by_tag_and_type_and_shows_meeting_minutes(client, db, 
     db.session.commit()
     login_as(client, member)
     document_id(upload(client, group.slug, PDF, title="Le rapport", tags="rapport"))
-    document_id(upload(client, group.slug, PNG, filename="plan.png", title="Le plan", tags="plan"))
+    document_id(
+        upload(
+            client,
+            group.slug,
+            PNG,
+            filename="plan.png",
+            title="Le plan",
+            tags="plan",
+            issued_on="2019-03-01",
+        )
+    )
     listing = client.get(f"/groups/{group.slug}/documents/").get_data(as_text=True)
     assert "Le rapport" in listing and "Le plan" in listing
     assert "Réunion de janvier" in listing  # the minutes are in the docuthèque
@@ -453,6 +465,11 @@ def test_the_list_filters_by_tag_and_type_and_shows_meeting_minutes(client, db, 
     assert "Le plan" in by_tag and "Le rapport" not in by_tag
     by_kind = client.get(f"/groups/{group.slug}/documents/?kind=pdf").get_data(as_text=True)
     assert "Le rapport" in by_kind and "Le plan" not in by_kind
+    # Latest added first (the plan), or by the documents' own date (the report's 2024).
+    latest = client.get(f"/groups/{group.slug}/documents/").get_data(as_text=True)
+    assert latest.index("Le plan") < latest.index("Le rapport")
+    by_date = client.get(f"/groups/{group.slug}/documents/?sort=date").get_data(as_text=True)
+    assert by_date.index("Le rapport") < by_date.index("Le plan")
 
 
 def test_the_export_lists_what_the_user_uploaded(client, db, people):
@@ -463,3 +480,54 @@ def test_the_export_lists_what_the_user_uploaded(client, db, people):
     [entry] = export["documents_uploaded"]
     assert entry["title"] == "Rapport Romeurope"
     assert entry["sha256"] == hashlib.sha256(PDF).hexdigest()
+
+
+@BOTH
+def test_a_name_in_any_language_is_offered_back_on_download(client, db, people):
+    group, member, _, _ = people
+    login_as(client, member)
+    doc_id = document_id(upload(client, group.slug, PDF, filename="Compte rendu école.pdf"))
+    response = client.get(f"/documents/{doc_id}/download", buffered=True)
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=UTF-8''Compte%20rendu%20%C3%A9cole.pdf" in disposition
+    assert response.headers["Content-Length"] == str(len(PDF))
+
+
+def test_the_description_is_markdown_through_the_sanitizer(client, db, people):
+    group, member, _, _ = people
+    login_as(client, member)
+    doc_id = document_id(
+        upload(
+            client,
+            group.slug,
+            PDF,
+            description="Le **rapport**<script>alert(1)</script> [lien](javascript:alert(1))",
+        )
+    )
+    page = client.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert "<strong>rapport</strong>" in page
+    assert "<script>alert(1)" not in page
+    assert 'href="javascript:' not in page
+
+
+def test_a_refused_edit_comes_back_with_what_was_typed(client, db, people):
+    group, member, _, _ = people
+    login_as(client, member)
+    doc_id = document_id(upload(client, group.slug, PDF))
+    form = client.get(f"/documents/{doc_id}/edit").get_data(as_text=True)
+    assert 'value="rapport, logement"' in form
+    response = client.post(
+        f"/documents/{doc_id}/edit",
+        data={
+            "csrf_token": csrf_token(client, f"/documents/{doc_id}/edit"),
+            "title": "",
+            "tags": "un, " + "x" * 40,
+            "source": "Préfecture",
+            "visibility": "site",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'value="Préfecture"' in page and "x" * 40 in page
+    assert db.session.get(Document, doc_id).title == "Rapport Romeurope"

@@ -359,10 +359,14 @@ def version_of(document: Document, number: int | None) -> DocumentVersion | None
 # --- Lists ---------------------------------------------------------------------------
 
 
+SORTS = ("added", "date")
+
+
 def group_documents(
-    group: Group, viewer: Any, page: int = 1, *, tag: str = "", kind: str = ""
+    group: Group, viewer: Any, page: int = 1, *, tag: str = "", kind: str = "", sort: str = ""
 ) -> PageOf:
-    """One page of the group's documents the viewer may see, newest first: two statements
+    """One page of the group's documents the viewer may see, the latest added or changed
+    first, or by the documents' own date (`sort="date"`, undated ones last): two statements
     (the count, the page with its uploaders) whatever the docuthèque's size."""
     where = [Document.group_id == group.id, *visible_documents(viewer)]
     if tag:
@@ -375,7 +379,13 @@ def group_documents(
         select(Document)
         .options(joinedload(Document.uploaded_by))
         .where(*where)
-        .order_by(Document.updated_at.desc(), Document.id.desc())
+        .order_by(
+            *(
+                (Document.issued_on.desc().nulls_last(), Document.id.desc())
+                if sort == "date"
+                else (Document.updated_at.desc(), Document.id.desc())
+            )
+        )
         .limit(DOCUMENTS_PER_PAGE)
         .offset((page - 1) * DOCUMENTS_PER_PAGE)
     ).all()

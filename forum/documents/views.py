@@ -86,8 +86,9 @@ def list_documents(slug: str):
     tag = request.args.get("tag", "").strip()[:30]
     kind = request.args.get("kind", "")
     kind = kind if kind in {k.value for k in Kind} else ""
+    sort = "date" if request.args.get("sort") == "date" else ""
     listing = services.group_documents(
-        group, viewer, request.args.get("page", 1, type=int), tag=tag, kind=kind
+        group, viewer, request.args.get("page", 1, type=int), tag=tag, kind=kind, sort=sort
     )
     return render_template(
         "documents/list.html",
@@ -95,6 +96,7 @@ def list_documents(slug: str):
         listing=listing,
         tag=tag,
         kind=kind,
+        sort=sort,
         kinds=list(Kind),
         minutes=services.meeting_minutes(group, viewer) if not (tag or kind) else [],
     )
