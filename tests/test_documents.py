@@ -165,6 +165,7 @@ def test_a_member_uploads_a_pdf_and_anyone_downloads_it_as_an_attachment(client,
     assert version.sha256 == hashlib.sha256(PDF).hexdigest()
     assert re.fullmatch(r"[a-z0-9]{2}/[a-z0-9]{40}", version.storage_key)
     assert stored_keys() == [version.storage_key]  # under its random key, nothing else
+    assert version.text_status == "done"  # read back from the storage after the commit
 
 
 def test_files_are_stored_outside_static_under_the_upload_folder(app, client, db, people):
@@ -434,6 +435,27 @@ def test_deletion_is_soft_for_30_days_then_purge_removes_the_files(app, client, 
     # Again: nothing more.
     result = runner.invoke(args=["purge", "--now", later])
     assert "deleted documents: 0 removed" in result.output
+
+
+@BOTH
+def test_purge_sweeps_stored_files_no_version_names_once_they_are_old(app, client, db, people):
+    """A worker killed between storing a file and rolling back leaves an orphan: the purge
+    removes it once it is older than any upload still running, and nothing else."""
+    from forum.documents.storage import new_key
+
+    group, member, _, _ = people
+    login_as(client, member)
+    document_id(upload(client, group.slug, PDF))
+    [kept] = stored_keys()
+    orphan = new_key()
+    storage().save(orphan, io.BytesIO(b"%PDF-1.4 abandoned"))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["purge"])
+    assert "document files: 0 removed" in result.output, result.output  # too recent
+    tomorrow = (utcnow() + timedelta(days=1)).isoformat()
+    result = runner.invoke(args=["purge", "--now", tomorrow])
+    assert "document files: 1 removed" in result.output, result.output
+    assert stored_keys() == [kept]
 
 
 def test_the_list_filters_by_tag_and_type_and_shows_meeting_minutes(client, db, people):

@@ -54,8 +54,14 @@ def erase(user: User, **_: Any) -> None:
     """Nothing to remove: the group keeps its documents (see the module's docstring)."""
 
 
+ORPHAN_AGE = timedelta(hours=6)  # older than any upload still in its transaction
+
+
 def purge(_sender: Any, *, now: datetime, **_: Any) -> dict[str, int]:
-    """Documents deleted more than RESTORE_DAYS ago, their versions and their files."""
+    """Documents deleted more than RESTORE_DAYS ago, their versions and their files; and
+    stored files that no version names (a worker killed between storing and rolling back)."""
+    from forum.documents.storage import storage
+
     cutoff = now - timedelta(days=RESTORE_DAYS)
     ids = list(
         db.session.scalars(
@@ -64,16 +70,18 @@ def purge(_sender: Any, *, now: datetime, **_: Any) -> dict[str, int]:
             )
         )
     )
-    if not ids:
-        return {"deleted documents": 0}
-    keys = list(
-        db.session.scalars(
-            select(DocumentVersion.storage_key).where(DocumentVersion.document_id.in_(ids))
+    keys: list[str] = []
+    if ids:
+        keys = list(
+            db.session.scalars(
+                select(DocumentVersion.storage_key).where(DocumentVersion.document_id.in_(ids))
+            )
         )
-    )
-    db.session.execute(delete(DocumentText).where(DocumentText.document_id.in_(ids)))
-    db.session.execute(delete(DocumentVersion).where(DocumentVersion.document_id.in_(ids)))
-    db.session.execute(delete(Document).where(Document.id.in_(ids)))
+        db.session.execute(delete(DocumentText).where(DocumentText.document_id.in_(ids)))
+        db.session.execute(delete(DocumentVersion).where(DocumentVersion.document_id.in_(ids)))
+        db.session.execute(delete(Document).where(Document.id.in_(ids)))
+    known = set(db.session.scalars(select(DocumentVersion.storage_key))) | set(keys)
+    keys += [key for key in storage().keys(older_than=now - ORPHAN_AGE) if key not in known]
     # The files go once the rows' removal is committed (services' session hooks).
     db.session.info.setdefault("documents_unstored", []).extend(keys)
     return {"deleted documents": len(ids), "document files": len(keys)}

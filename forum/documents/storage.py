@@ -14,6 +14,7 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -42,7 +43,7 @@ class Storage(Protocol):
     def delete(self, key: str) -> None: ...
     def exists(self, key: str) -> bool: ...
     def local_copy(self, key: str) -> contextlib.AbstractContextManager[Path]: ...
-    def keys(self) -> Iterator[str]: ...
+    def keys(self, older_than: datetime | None = None) -> Iterator[str]: ...
 
 
 class LocalStorage:
@@ -84,12 +85,14 @@ class LocalStorage:
     def local_copy(self, key: str) -> Iterator[Path]:
         yield self.path(key)
 
-    def keys(self) -> Iterator[str]:
+    def keys(self, older_than: datetime | None = None) -> Iterator[str]:
+        """Every stored key (those last written before `older_than` only, if given)."""
         if not self.folder.is_dir():
             return
+        limit = older_than.timestamp() if older_than else None
         for path in sorted(self.folder.glob("*/*")):
             key = f"{path.parent.name}/{path.name}"
-            if _KEY.match(key):
+            if _KEY.match(key) and (limit is None or path.stat().st_mtime < limit):
                 yield key
 
 
@@ -132,11 +135,13 @@ class S3Storage:
             self.client.download_file(self.bucket, _checked(key), str(path))
             yield path
 
-    def keys(self) -> Iterator[str]:
+    def keys(self, older_than: datetime | None = None) -> Iterator[str]:
         pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket)
         for page in pages:
             for item in page.get("Contents", []):
-                if _KEY.match(item["Key"]):
+                if not _KEY.match(item["Key"]):
+                    continue
+                if older_than is None or item["LastModified"] < older_than:
                     yield item["Key"]
 
 
