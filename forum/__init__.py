@@ -121,7 +121,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_handlers(app: Flask) -> None:
     from forum.accounts.services import load_user_from_session
-    from forum.documents.services import connect_session_hooks, register_inline_reader
+    from forum.documents.listeners import connect_session_hooks, register_inline_reader
     from forum.errors import register_error_handlers
     from forum.extensions import login_manager
     from forum.headers import register_security_headers

@@ -11,9 +11,9 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
+from forum.documents.listing import _LINE, DocumentLine
 from forum.documents.models import Document
 from forum.documents.rules import visible_documents
-from forum.documents.services import _LINE, DocumentLine
 from forum.extensions import db
 
 CARDS_PER_POST = 5

@@ -34,23 +34,27 @@ class Outcome:
 
 
 def run(mode: str, kind: str, path: str | os.PathLike, *, seconds: int, memory_mb: int) -> Outcome:
-    """Run the worker on `path`; any failure (timeout, memory, crash) is a refusal."""
+    """Run the worker on `path`; any failure (timeout, memory, crash) is a refusal.
 
-    def limits() -> None:  # pragma: no cover - runs in the child
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 1024 * 1024,) * 2)
-        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
-
-    command = [sys.executable, "-I", str(Path(__file__).resolve()), mode, kind, str(path)]
+    The child sets its own limits first thing, before it imports a reader or opens the
+    file (no `preexec_fn`, which is unsafe in a threaded server)."""
+    command = [
+        sys.executable,
+        "-I",
+        str(Path(__file__).resolve()),
+        mode,
+        kind,
+        str(path),
+        str(seconds),
+        str(memory_mb),
+    ]
     try:
         done = subprocess.run(  # noqa: S603 - our own script, fixed arguments
             command,
             capture_output=True,
             timeout=seconds + 2,
-            preexec_fn=limits,  # noqa: PLW1509 - the limits must apply to the child only
             check=False,
-            env={"PYTHONHASHSEED": "0", "LC_ALL": "C.UTF-8"},
+            env={"LC_ALL": "C.UTF-8"},
         )
     except subprocess.TimeoutExpired:
         return Outcome(False, "timeout")
@@ -190,8 +194,16 @@ def _text(kind: str, path: str) -> list:
     return []
 
 
+def _limit(seconds: int, memory_mb: int) -> None:  # pragma: no cover - in the child
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 1024 * 1024,) * 2)
+    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
+
+
 def main(argv: list[str]) -> int:  # pragma: no cover - runs in the child
-    mode, kind, path = argv
+    mode, kind, path, seconds, memory_mb = argv
+    _limit(int(seconds), int(memory_mb))
     try:
         if mode == "check":
             answer = _check(kind, path)

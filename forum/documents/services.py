@@ -1,5 +1,6 @@
 """The docuthèque's rules: receiving a file (type from its content, checksum, limits),
-documents and their versions, soft deletion and restoring, the group's list.
+documents and their versions, soft deletion and restoring, reading their text. (Lists:
+listing.py; the storage following the transaction: listeners.py.)
 
 A file is stored only once it passed every check, under a random key; if the transaction
 that records it is rolled back, the stored file is removed (session hooks below), so no
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import logging
 import os
 import re
@@ -19,20 +19,18 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from flask import current_app, g
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, event, func, or_, select
-from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import joinedload
 
 from forum import audit
 from forum.accounts.models import User
 from forum.db import utcnow
 from forum.documents import detect, extract
 from forum.documents.models import (
-    DOCUMENTS_PER_PAGE,
     INLINE_KINDS,
     Document,
     DocumentText,
@@ -40,13 +38,11 @@ from forum.documents.models import (
     Kind,
     TextStatus,
 )
-from forum.documents.rules import visible_documents
 from forum.documents.search import CARD_PAGE, index_card, stems_of
 from forum.documents.storage import CHUNK, new_key, storage
 from forum.extensions import db
 from forum.groups.models import Group
 from forum.markup import render_markdown
-from forum.pagination import PageOf, clamp_page
 
 log = logging.getLogger(__name__)
 
@@ -356,128 +352,6 @@ def version_of(document: Document, number: int | None) -> DocumentVersion | None
     return db.session.scalar(query)
 
 
-# --- Lists ---------------------------------------------------------------------------
-
-
-SORTS = ("added", "date")
-
-
-def group_documents(
-    group: Group, viewer: Any, page: int = 1, *, tag: str = "", kind: str = "", sort: str = ""
-) -> PageOf:
-    """One page of the group's documents the viewer may see, the latest added or changed
-    first, or by the documents' own date (`sort="date"`, undated ones last): two statements
-    (the count, the page with its uploaders) whatever the docuthèque's size."""
-    where = [Document.group_id == group.id, *visible_documents(viewer)]
-    if tag:
-        where.append(Document.tags.contains(f",{tag.lower()},", autoescape=True))
-    if kind:
-        where.append(Document.kind == kind)
-    total = db.session.scalar(select(func.count()).select_from(Document).where(*where)) or 0
-    page, _ = clamp_page(page, total, DOCUMENTS_PER_PAGE)
-    items = db.session.scalars(
-        select(Document)
-        .options(joinedload(Document.uploaded_by))
-        .where(*where)
-        .order_by(
-            *(
-                (Document.issued_on.desc().nulls_last(), Document.id.desc())
-                if sort == "date"
-                else (Document.updated_at.desc(), Document.id.desc())
-            )
-        )
-        .limit(DOCUMENTS_PER_PAGE)
-        .offset((page - 1) * DOCUMENTS_PER_PAGE)
-    ).all()
-    return PageOf.build(list(items), page, total, DOCUMENTS_PER_PAGE)
-
-
-@dataclass
-class DocumentLine:
-    """A document as a short list shows it (the group page), read from JSON."""
-
-    id: int
-    title: str
-    kind: str
-    size: int
-    visibility: str
-    issued_on: date | None
-    source: str
-
-
-LATEST = 5
-_LINE = ("id", "title", "kind", "size", "visibility", "issued_on", "source")
-
-
-def latest_documents_column(viewer: Any, limit: int = LATEST):
-    """The group page's latest documents as one JSON value, a scalar subquery correlated
-    to `groups`: it rides in the group page's one statement (groups.services.group_overview)
-    instead of costing a statement of its own."""
-    dialect = db.session.get_bind().dialect.name
-    latest = (
-        select(*(getattr(Document, name) for name in _LINE), Document.updated_at)
-        .where(Document.group_id == Group.id, *visible_documents(viewer))
-        .order_by(Document.updated_at.desc(), Document.id.desc())
-        .limit(limit)
-        .correlate(Group)
-        .subquery("latest")
-    )
-    fields = [getattr(latest.c, name) for name in _LINE]
-    if dialect == "postgresql":
-        value = func.json_agg(
-            aggregate_order_by(func.json_build_array(*fields), latest.c.updated_at.desc())
-        )
-    else:
-        value = func.json_group_array(func.json_array(*fields))
-    return select(value).select_from(latest).scalar_subquery()
-
-
-def latest_documents(value: Any) -> list[DocumentLine]:
-    """The lines from `latest_documents_column`'s value, newest first."""
-    if isinstance(value, str):
-        value = json.loads(value)
-    lines = []
-    for row in value or []:
-        if row is None or row[0] is None:
-            continue
-        item = dict(zip(_LINE, row, strict=True))
-        if item["issued_on"]:
-            item["issued_on"] = date.fromisoformat(str(item["issued_on"])[:10])
-        lines.append(DocumentLine(**item))
-    return lines
-
-
-def meeting_minutes(group: Group, viewer: Any, limit: int = 10) -> list:
-    """The group's latest meeting minutes the viewer may see: they belong in the
-    docuthèque too (one statement)."""
-    from forum.meetings.models import Meeting
-    from forum.permissions import visible_meetings
-
-    return list(
-        db.session.scalars(
-            select(Meeting)
-            .where(
-                Meeting.group_id == group.id,
-                Meeting.minutes_at.is_not(None),
-                *visible_meetings(viewer),
-            )
-            .order_by(Meeting.starts_at.desc())
-            .limit(limit)
-        )
-    )
-
-
-def deleted_documents(group: Group) -> list[Document]:
-    """What coordinators can still restore."""
-    return list(
-        db.session.scalars(
-            select(Document)
-            .where(Document.group_id == group.id, Document.deleted_at.is_not(None))
-            .order_by(Document.deleted_at.desc())
-        )
-    )
-
-
 # --- Text, after the commit ----------------------------------------------------------
 
 
@@ -528,52 +402,3 @@ def extract_due(version_ids: list[int] | None = None) -> int:
     for version_id in version_ids:
         read_text(version_id)
     return len(version_ids)
-
-
-def register_inline_reader(app) -> None:
-    """Once a request that stored files has committed, read their text (bounded)."""
-
-    @app.after_request
-    def _read_after_commit(response):
-        due = g.pop("documents_to_read", None)
-        if due and app.config["DOCUMENTS_READ_INLINE"]:
-            try:
-                db.session.rollback()  # only what the view committed is read
-                extract_due(due)
-            except Exception:  # noqa: BLE001 - the page stands; `flask documents read` retries
-                log.exception("reading the text of documents failed")
-                db.session.rollback()
-        return response
-
-
-# --- Storage follows the transaction -------------------------------------------------
-
-
-def _forget_stored(session: Session) -> None:
-    keys = session.info.pop("documents_stored", None)
-    if keys:
-        for key in keys:
-            try:
-                storage().delete(key)
-            except Exception:  # noqa: BLE001 - the orphan sweep of `flask purge` retries
-                log.exception("could not remove stored file %s", key)
-
-
-def _after_commit(session: Session) -> None:
-    session.info.pop("documents_stored", None)
-    for key in session.info.pop("documents_unstored", None) or []:
-        try:
-            storage().delete(key)
-        except Exception:  # noqa: BLE001
-            log.exception("could not remove purged file %s", key)
-
-
-def _after_rollback(session: Session) -> None:
-    session.info.pop("documents_unstored", None)
-    _forget_stored(session)
-
-
-def connect_session_hooks() -> None:
-    if not event.contains(Session, "after_commit", _after_commit):
-        event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_rollback", _after_rollback)

@@ -57,7 +57,10 @@ class LocalStorage:
 
     def save(self, key: str, source: BinaryIO) -> None:
         target = self.path(key)
-        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not self.folder.is_dir():
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.folder.chmod(0o700)  # mkdir's mode is cut by the umask
+        target.parent.mkdir(mode=0o700, exist_ok=True)
         # Written beside, then renamed: a reader never sees half a file.
         fd, partial = tempfile.mkstemp(dir=target.parent, prefix=".part-")
         try:

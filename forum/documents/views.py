@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from forum.documents import bp, rules, services  # noqa: F401 - rules register at import
+from forum.documents import listing as lists
 from forum.documents.forms import DocumentForm, ReplaceForm, UploadForm
 from forum.documents.models import INLINE_KINDS, Document, Kind
 from forum.documents.services import DocumentData, DocumentError
@@ -87,7 +88,7 @@ def list_documents(slug: str):
     kind = request.args.get("kind", "")
     kind = kind if kind in {k.value for k in Kind} else ""
     sort = "date" if request.args.get("sort") == "date" else ""
-    listing = services.group_documents(
+    listing = lists.group_documents(
         group, viewer, request.args.get("page", 1, type=int), tag=tag, kind=kind, sort=sort
     )
     return render_template(
@@ -98,7 +99,7 @@ def list_documents(slug: str):
         kind=kind,
         sort=sort,
         kinds=list(Kind),
-        minutes=services.meeting_minutes(group, viewer) if not (tag or kind) else [],
+        minutes=lists.meeting_minutes(group, viewer) if not (tag or kind) else [],
     )
 
 
@@ -178,12 +179,12 @@ def download(document_id: int):
 
 def _streamed(store, version, inline: bool):
     """A streamed response from object storage: chunks, never the whole file in memory."""
-    from flask import Response, stream_with_context
+    from flask import Response
 
     from forum.documents.storage import content_disposition
 
     response = Response(
-        stream_with_context(store.chunks(version.storage_key)),
+        store.chunks(version.storage_key),
         mimetype=version.mimetype,
         direct_passthrough=True,
     )
@@ -265,6 +266,6 @@ def deleted_documents(slug: str):
     return render_template(
         "documents/deleted.html",
         group=group,
-        documents=services.deleted_documents(group),
+        documents=lists.deleted_documents(group),
         action_form=ActionForm(formdata=None),
     )

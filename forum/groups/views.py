@@ -25,7 +25,7 @@ def show_group(slug: str):
     """A group: its threads (paginated), coordinators, how to join."""
     from forum.discussions.moderation import open_flag_count
     from forum.discussions.services import group_threads
-    from forum.documents.services import latest_documents, latest_documents_column
+    from forum.documents.listing import latest_documents, latest_documents_column
     from forum.meetings.minutes import open_decisions
     from forum.meetings.services import next_meetings
     from forum.projects.figures import project_cards
