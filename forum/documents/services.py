@@ -3,7 +3,7 @@ documents and their versions, soft deletion and restoring, reading their text. (
 listing.py; the storage following the transaction: listeners.py.)
 
 A file is stored only once it passed every check, under a random key; if the transaction
-that records it is rolled back, the stored file is removed (session hooks below), so no
+that records it is rolled back, the stored file is removed (listeners.py), so no
 failed upload leaves a file behind. Text extraction runs after the commit (`extract_due`).
 """
 
