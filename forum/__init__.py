@@ -95,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     from forum.audit import bp as audit_bp
     from forum.contactlog import bp as contactlog_bp
     from forum.discussions import bp as discussions_bp
+    from forum.documents import bp as documents_bp
     from forum.groups import bp as groups_bp
     from forum.guide import bp as guide_bp
     from forum.meetings import bp as meetings_bp
@@ -117,10 +118,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(people_bp)
     app.register_blueprint(contactlog_bp)
     app.register_blueprint(guide_bp)
+    app.register_blueprint(documents_bp)
 
 
 def _register_handlers(app: Flask) -> None:
     from forum.accounts.services import load_user_from_session
+    from forum.documents.listeners import connect_session_hooks, register_inline_reader
     from forum.errors import register_error_handlers
     from forum.extensions import login_manager
     from forum.headers import register_security_headers
@@ -130,6 +133,8 @@ def _register_handlers(app: Flask) -> None:
     register_error_handlers(app)
     register_security_headers(app)
     register_inline_sender(app)
+    register_inline_reader(app)
+    connect_session_hooks()
 
 
 def _register_templating(app: Flask) -> None:
@@ -146,6 +151,7 @@ def _register_listeners() -> None:
     from forum.contactlog import listeners as contactlog_listeners
     from forum.contactlog import privacy as contactlog_privacy
     from forum.discussions import privacy as discussions_privacy
+    from forum.documents import privacy as documents_privacy
     from forum.guide import listeners as guide_listeners
     from forum.guide import privacy as guide_privacy
     from forum.meetings import listeners as meeting_listeners
@@ -170,6 +176,7 @@ def _register_listeners() -> None:
         meetings_privacy,
         contactlog_privacy,
         guide_privacy,
+        documents_privacy,
     ):
         module.connect()
 

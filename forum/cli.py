@@ -23,6 +23,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(reminders)
     app.cli.add_command(purge)
     app.cli.add_command(contactlog)
+    app.cli.add_command(documents)
 
 
 @click.command("demo")
@@ -229,3 +230,19 @@ def contactlog_rotate_key() -> None:
     count = rotate_all()
     db.session.commit()
     click.echo(f"{count} values re-encrypted under the newest key.")
+
+
+@click.group("documents")
+def documents() -> None:
+    """The docuthèque."""
+
+
+@documents.command("read")
+def documents_read() -> None:
+    """Read the text of the document versions still waiting (after a crash, or when
+    DOCUMENTS_READ_INLINE is off), each in a limited child process."""
+    from forum.documents.services import extract_due
+
+    count = extract_due()
+    db.session.commit()
+    click.echo(f"{count} version(s) read.")

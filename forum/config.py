@@ -109,9 +109,23 @@ class Config:
     # The weekly digest of overdue households goes out on this weekday (0: Monday) at the
     # first `flask reminders` run at or after MEETING_REMINDER_HOUR, Europe/Paris.
     CONTACTLOG_DIGEST_WEEKDAY = 0
+    # The docuthèque. Files go to UPLOAD_FOLDER (default: instance/uploads), or to an
+    # S3-compatible bucket when UPLOAD_S3_BUCKET is set (credentials: boto3's usual
+    # AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or a role), for several web hosts.
     UPLOAD_FOLDER: str | None = None
     # The solidarity guide marks an entry nobody checked for this many months.
     GUIDE_STALE_MONTHS = 6
+    UPLOAD_S3_BUCKET: str | None = None
+    UPLOAD_S3_ENDPOINT_URL: str | None = None  # e.g. http://127.0.0.1:9000 (MinIO, Garage)
+    UPLOAD_S3_REGION: str | None = None
+    UPLOAD_MAX_MB = 20  # one file; a larger upload gets the 413 page
+    # Reading inside a file (type check, text for the search) runs in a child process
+    # limited to this many CPU seconds and this much memory.
+    DOCUMENTS_READ_SECONDS = 15
+    DOCUMENTS_READ_MEMORY_MB = 768
+    # Read the text of new files right after the upload's request (else `flask documents
+    # read`, e.g. from a timer).
+    DOCUMENTS_READ_INLINE = True
 
 
 DEV_SECRET_FILE = "secret_key"  # noqa: S105 - a file name

@@ -23,6 +23,7 @@ from forum.discussions.models import (
     ReadState,
     Thread,
 )
+from forum.documents.models import Document, DocumentText, DocumentVersion
 from forum.groups.models import Commune, Group, Membership, Role
 from forum.guide.models import Change as GuideChange
 from forum.guide.models import Proposal as GuideProposal
@@ -60,6 +61,9 @@ __all__ = [
     "PostSubmission",
     "Commune",
     "Decision",
+    "Document",
+    "DocumentText",
+    "DocumentVersion",
     "Draft",
     "Flag",
     "HelpKind",

@@ -193,6 +193,7 @@ def test_purge_applies_the_retention_rules_once(runner, db):
 
     second = runner.invoke(args=["purge"])
     assert second.exit_code == 0, second.output
-    # Five rules above and the contact log's closed households.
-    assert re.findall(r": (\d+) removed", second.output) == ["0"] * 6
+    # Five rules above, the contact log's closed households, the deleted documents and
+    # their files.
+    assert re.findall(r": (\d+) removed", second.output) == ["0"] * 8
     assert set(db.session.scalars(select(PostSubmission.key))) == {"new-key"}

@@ -32,6 +32,7 @@ SAMPLE_VALUES = {
     "handover_id": 1,
     "entry_id": 1,
     "proposal_id": 1,
+    "document_id": 1,
 }
 
 

@@ -46,6 +46,7 @@ def _valid_values(ids: dict[str, int]) -> dict[str, str]:
         "public_id": "abcdefgh12345678",
         "entry_id": "1",
         "proposal_id": "1",
+        "document_id": "1",
     }
 
 

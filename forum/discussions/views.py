@@ -176,6 +176,8 @@ def _render_thread(
     preview=None,
     problem=None,
 ):
+    from forum.documents.cards import document_cards  # links to documents show as cards
+
     listing = services.thread_page(thread, page)
     user = signed_in_user()
     moderator = user is not None and is_moderator(user, thread.group)
@@ -200,6 +202,7 @@ def _render_thread(
         moderator=moderator,
         open_flags=moderation.open_flag_count(thread.group) if moderator else 0,
         action_form=ActionForm(formdata=None) if user is not None else None,
+        cards=document_cards(listing.items, user),
     )
     if user is not None and listing.items:
         # After rendering: a commit expires every loaded row, which the page would reload.

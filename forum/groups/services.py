@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -208,14 +208,20 @@ class GroupOverview:
     member_count: int
     thread_count: int  # threads everyone may see
     all_thread_count: int | None  # hidden threads included; None unless asked for
+    # What other features asked to load in the same statement (`extra` columns), by name.
+    extras: dict = field(default_factory=dict)
 
 
-def group_overview(slug: str, *, with_hidden_threads: bool = False) -> GroupOverview | None:
+def group_overview(
+    slug: str, *, with_hidden_threads: bool = False, extra: dict | None = None
+) -> GroupOverview | None:
     """The group (with its commune and coordinators), its member and thread counts: one
     statement.
 
     The counts are correlated subqueries over indexed columns, so the page pays one round
-    trip instead of three. `with_hidden_threads` adds the count moderators see.
+    trip instead of three. `with_hidden_threads` adds the count moderators see; `extra`
+    maps names to scalar subqueries correlated to the group that other features want on
+    the page (the docuthèque's latest documents), found again in `extras`.
     """
     from forum.discussions.models import Thread
 
@@ -237,6 +243,8 @@ def group_overview(slug: str, *, with_hidden_threads: bool = False) -> GroupOver
     ]
     if with_hidden_threads:
         columns.append(threads().label("all_threads"))
+    extra = extra or {}
+    columns.extend(column.label(f"extra_{name}") for name, column in extra.items())
     # The coordinators come joined (a few rows): no statement of their own.
     row = (
         db.session.execute(
@@ -254,4 +262,5 @@ def group_overview(slug: str, *, with_hidden_threads: bool = False) -> GroupOver
         member_count=row.members or 0,
         thread_count=row.threads or 0,
         all_thread_count=row.all_threads if with_hidden_threads else None,
+        extras={name: row._mapping[f"extra_{name}"] for name in extra},
     )

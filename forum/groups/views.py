@@ -33,6 +33,7 @@ def show_group(slug: str):
     """A group: its threads (paginated), coordinators, how to join."""
     from forum.discussions.moderation import open_flag_count
     from forum.discussions.services import group_threads
+    from forum.documents.listing import latest_documents, latest_documents_column
     from forum.meetings.minutes import open_decisions
     from forum.meetings.services import next_meetings
     from forum.projects.figures import project_cards
@@ -40,8 +41,12 @@ def show_group(slug: str):
     viewer = signed_in_user()
     # A fixed number of statements whatever the group's size: the group with its counts,
     # one page of threads (plus the viewer's read marks when signed in), the projects,
-    # the next meetings, the open decisions.
-    overview = services.group_overview(slug, with_hidden_threads=viewer is not None)
+    # the next meetings, the open decisions. The latest documents ride in the first.
+    overview = services.group_overview(
+        slug,
+        with_hidden_threads=viewer is not None,
+        extra={"documents": latest_documents_column(viewer)},
+    )
     if overview is None:
         abort(404)
     group = overview.group
@@ -61,6 +66,7 @@ def show_group(slug: str):
         project_cards=project_cards(group),
         next_meetings=next_meetings(viewer, group=group),
         open_decisions=open_decisions(group, viewer),
+        latest_documents=latest_documents(overview.extras["documents"]),
     )
 
 

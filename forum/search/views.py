@@ -53,8 +53,16 @@ def show_results():
             )
         except services.QueryError as error:
             problem = error.message
+    from forum.documents.search import search_documents
+    from forum.permissions import signed_in_user
+
+    # The docuthèque's matches, each shown only to whoever may see the document.
+    document_hits = []
+    if results is not None:
+        document_hits = search_documents(form.q.data, signed_in_user(), group=group)
     return render_template(
         "search/results.html",
+        document_hits=document_hits,
         form=form,
         group=group,
         results=results,

@@ -4,7 +4,7 @@ to them, and the history of every change made.
 Independent of the docuthèque: re-chained after its revision at merge.
 
 Revision ID: 0016_solidarity_guide
-Revises: 0014_contact_log
+Revises: 0015_documents
 Create Date: 2026-12-01 14:40:00
 
 """
@@ -15,7 +15,7 @@ import forum.db
 
 
 revision = '0016_solidarity_guide'
-down_revision = '0014_contact_log'
+down_revision = '0015_documents'
 branch_labels = None
 depends_on = None
 

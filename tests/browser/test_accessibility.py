@@ -58,7 +58,29 @@ def site(module_live_server) -> dict:
             discussions.reply(member, thread, body=BODIES[n % len(BODIES)]) for n in range(1, 25)
         ]
         discussions.edit_post(member, replies[0], body=BODIES[1] + "\n\nCorrigé.")
-        return {"email": member.email, "slug": group.slug, "thread": thread.id}
+        document = _seed_document(member, group)
+        return {
+            "email": member.email,
+            "slug": group.slug,
+            "thread": thread.id,
+            "document": document.id,
+        }
+
+
+def _seed_document(member, group):
+    import io
+
+    from forum.documents import services as documents
+    from tests.documents_support import make_pdf
+
+    data = documents.DocumentData(
+        title="Rapport sur les bidonvilles",
+        description="Le **rapport** annuel.",
+        tags=["rapport"],
+        visibility="public",
+    )
+    pdf = make_pdf(["Sommaire", "Chapitre un"])
+    return documents.upload_document(member, group, data, io.BytesIO(pdf), "rapport.pdf")
 
 
 @pytest.fixture(scope="module")
@@ -160,6 +182,27 @@ def notifications(page: Page, site: dict) -> Response | None:
     return page.goto("/notifications")
 
 
+def documents(page: Page, site: dict) -> Response | None:
+    response = page.goto(f"/groups/{site['slug']}/documents/")
+    expect(page.get_by_role("link", name="Rapport sur les bidonvilles")).to_be_visible()
+    return response
+
+
+def document_as_member(page: Page, site: dict) -> Response | None:
+    response = page.goto(f"/documents/{site['document']}")
+    expect(page.get_by_role("button", name="Envoyer une nouvelle version")).to_be_visible()
+    return response
+
+
+def new_document_with_errors(page: Page, site: dict) -> Response | None:
+    page.goto(f"/groups/{site['slug']}/documents/new")
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="Envoyer le document").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.get_by_label("Fichier")).to_have_attribute("aria-invalid", "true")
+    return navigation.value
+
+
 # Each page, and whose tab it is seen in.
 PAGES: dict[str, tuple[str, Callable[[Page, dict], Response | None]]] = {
     "home": ("visitor", home),
@@ -175,6 +218,9 @@ PAGES: dict[str, tuple[str, Callable[[Page, dict], Response | None]]] = {
     "new-thread-with-errors": ("member", new_thread_with_errors),
     "search": ("visitor", search_results),
     "notifications": ("member", notifications),
+    "documents": ("visitor", documents),
+    "document-as-member": ("member", document_as_member),
+    "new-document-with-errors": ("member", new_document_with_errors),
 }
 SCREENSHOTS = {"home": "home.png", "register-with-errors": "register-errors.png"}
 
