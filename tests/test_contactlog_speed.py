@@ -1,6 +1,7 @@
 """The group's contact log and a household page run a fixed number of SQL statements
-whatever the number of households and contacts (500 households of 20 contacts each); the
-list writes nothing, the household page writes only its audit entry."""
+whatever the number of households and contacts (500 households of 20 contacts each), on any
+page of the household's contacts; the list writes nothing, the household page writes only
+its audit entry. Times are measured by hand: bench/contactlog_bench.py."""
 
 from __future__ import annotations
 
