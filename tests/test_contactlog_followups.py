@@ -243,3 +243,15 @@ def test_a_referent_added_beside_the_others_gets_a_note_from_nobody(app, db, tea
     db.session.commit()
     (row,) = db.session.scalars(select(Handover)).all()
     assert row.to_user_id == newcomer.id and row.from_user_id is None
+
+
+def test_the_household_page_applies_the_groups_own_threshold(app, db, client, team):
+    household = make_household(team["group"], team["keeper"], pseudonym="Famille Iris")
+    log_contact(household, team["keeper"], days_ago=10)
+    db.session.commit()
+    login_as(client, team["keeper"])
+    url = f"/households/{household.public_id}"
+    assert "En retard" not in client.get(url).get_data(as_text=True)  # 30 days by default
+    services.set_overdue_days(team["coordinator"], team["group"], 7)
+    db.session.commit()
+    assert "En retard" in client.get(url).get_data(as_text=True)

@@ -17,7 +17,7 @@ from tests.factories import add_member, make_group, make_household, make_user
 from tests.test_speed import measure
 
 LIST_BUDGET = 9
-PAGE_BUDGET = 14
+PAGE_BUDGET = 13
 
 
 def build(db, *, households: int, contacts: int):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from babel.support import NullTranslations
-from flask import has_request_context
+from flask import current_app, has_request_context
 from flask_babel import get_translations
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
@@ -18,6 +18,7 @@ from forum.accounts.models import User
 from forum.contactlog.models import (
     LOST_AFTER,
     Contact,
+    ContactLogSettings,
     ContactPerson,
     Handover,
     Household,
@@ -363,12 +364,20 @@ def unread_handovers(household: Household, viewer: User) -> list[HandoverNote]:
 def household_page(household: Household, viewer: User, page: int = 1) -> HouseholdPage:
     """The household with one page of its contacts (newest first), its needs, phases and
     the viewer's unread hand-over notes: a fixed number of statements on any page."""
-    total = (
-        db.session.scalar(
-            select(func.count()).select_from(Contact).where(Contact.household_id == household.id)
-        )
-        or 0
+    # The number of contacts, and the group's own threshold if it set one, in one statement.
+    own_threshold = (
+        select(ContactLogSettings.overdue_days)
+        .where(ContactLogSettings.group_id == household.group_id)
+        .scalar_subquery()
     )
+    total, threshold = db.session.execute(
+        select(func.count(), own_threshold)
+        .select_from(Contact)
+        .where(Contact.household_id == household.id)
+    ).one()
+    total = total or 0
+    if threshold is None:
+        threshold = int(current_app.config["CONTACTLOG_OVERDUE_DAYS"])
     page, _pages = clamp_page(page, total, CONTACTS_PER_PAGE)
     contacts = db.session.scalars(
         select(Contact)
@@ -397,7 +406,7 @@ def household_page(household: Household, viewer: User, page: int = 1) -> Househo
         needs=list(needs),
         phases=list(phases),
         handovers=unread_handovers(household, viewer),
-        threshold=overdue_days(household.group),
+        threshold=threshold,
         today=today(),
     )
 
