@@ -72,7 +72,7 @@ def test_older_contacts_are_on_the_next_pages_of_the_household(app, db, client, 
     first = client.get(url).get_data(as_text=True)
     shown = re.findall(r"Appel numéro (\d\d)", first)
     assert shown == [f"{n:02d}" for n in range(20)]  # the newest first
-    assert "page 1 of 3" in first.replace("page 1 sur 3", "page 1 of 3")
+    assert "(page 1 sur 3)" in first
     assert f'href="{url}?page=2" rel="next"' in first
     last = client.get(url + "?page=3").get_data(as_text=True)
     assert re.findall(r"Appel numéro (\d\d)", last) == [f"{n:02d}" for n in range(40, 45)]
