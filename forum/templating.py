@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import parse_pattern
@@ -97,6 +97,38 @@ class _Dates:
             text = self.texts[key] = text % {"num": num}
         return text
 
+    def calendar_day(self, value: date, fmt: str) -> str:
+        """The `date` filter's text for a day ("1 déc. 2026"), formatted once per page."""
+        key = ("day", fmt, value)
+        text = self.texts.get(key)
+        if text is None:
+            if fmt in ("short", "medium", "long", "full"):
+                pattern = self.locale.date_formats[fmt]
+            else:
+                pattern = parse_pattern(fmt)
+            text = self.texts[key] = pattern.apply(value, self.locale)
+        return text
+
+
+def _dates() -> _Dates:
+    """This request's date formatting for its locale."""
+    locale = get_locale()
+    cache = g.setdefault("_when", {})
+    dates = cache.get(locale)
+    if dates is None:
+        dates = cache[locale] = _Dates()
+    return dates
+
+
+def date_filter(value: date | datetime | None, fmt: str = "medium") -> str:
+    """A day as Babel's format_date says it; a datetime's day in Europe/Paris. A household
+    page shows 20 contacts with their days: each is formatted once per page."""
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        return format_date(value, fmt)  # Flask-Babel moves it to Europe/Paris first
+    return _dates().calendar_day(value, fmt)
+
 
 def when(value: datetime | None) -> Markup:
     """A date as people say it, "il y a 3 heures", in a <time> element that gives the exact
@@ -106,11 +138,7 @@ def when(value: datetime | None) -> Markup:
         return Markup("")
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)  # stored datetimes are UTC
-    locale = get_locale()
-    cache = g.setdefault("_when", {})
-    dates = cache.get(locale)
-    if dates is None:
-        dates = cache[locale] = _Dates()
+    dates = _dates()
     utc = value.astimezone(UTC)
     local = utc.astimezone(dates.tz)
     text = dates.relative((dates.now - utc).total_seconds()) or dates.day(local)
@@ -140,9 +168,7 @@ def register_templating(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if value else ""
     )
-    app.jinja_env.filters["date"] = lambda value, fmt="medium": (
-        format_date(value, fmt) if value else ""
-    )
+    app.jinja_env.filters["date"] = date_filter
     app.jinja_env.filters["number"] = format_decimal  # 1 000 in French, 1,000 in English
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

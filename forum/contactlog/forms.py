@@ -245,8 +245,16 @@ class HelperMessageForm(Form):
         validators=[InputRequired(), Length(min=10, max=2000)],
         filters=[_no_nul],
         description=_l(
-            "They read your name and can answer you by e-mail. Do not name the family or "
-            "give any detail about them."
+            "They read your name and the group's. Do not name the family or give any "
+            "detail about them: a message that names a family is refused."
         ),
         render_kw={"rows": 4, "maxlength": 2000},
+    )
+    reply_by_email = BooleanField(
+        _l("Let them answer me by e-mail"),
+        default=False,
+        description=_l(
+            "Your e-mail address is then given to them. Otherwise the message tells them "
+            "how to answer you through the site."
+        ),
     )

@@ -6,43 +6,38 @@ number of households and contacts."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from babel.support import NullTranslations
+from flask import current_app, has_request_context
+from flask_babel import get_translations
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import aliased
 
 from forum.accounts.models import User
 from forum.contactlog.models import (
+    LOST_AFTER,
     Contact,
+    ContactLogSettings,
+    ContactPerson,
     Handover,
     Household,
     HouseholdReferent,
     Need,
     Phase,
 )
-from forum.contactlog.services import CONTACTS_SHOWN, overdue_days, today
+from forum.contactlog.services import overdue_days, today
 from forum.extensions import db
 from forum.groups.models import Group
 from forum.pagination import PageOf, clamp_page
 
 HOUSEHOLDS_PER_PAGE = 50
+CONTACTS_PER_PAGE = 20  # a household page's contacts, newest first; the export has them all
 # Published figures under this are shown as "moins de 5": fifteen families are easy to
 # re-identify.
 PUBLISH_MIN = 5
 SHELTERED = ("shelter", "hotel", "insertion")
 HOUSED = ("housing",)
-
-# A need of a household, and the forms of help (a project's HelpKind keys) that answer it.
-NEED_HELP = {
-    "housing": ("shelter",),
-    "health": ("translation", "health"),
-    "school": ("school",),
-    "papers": ("paperwork", "translation"),
-    "work": ("work",),
-    "food": ("gifts",),
-    "legal": ("paperwork",),
-    "other": ("transport", "gifts"),
-}
 
 
 def overdue_criterion(on: date, threshold: int):
@@ -57,9 +52,23 @@ def overdue_criterion(on: date, threshold: int):
     )
 
 
+@dataclass(slots=True)
+class HouseholdRow:
+    """A line of the group's list, everything it says worked out once in Python (the
+    template only prints: method calls from Jinja cost a 50-row page milliseconds)."""
+
+    public_id: str
+    pseudonym: str
+    late: bool
+    lost: bool
+    last_contact: str  # "Last contact 3 days ago", translated
+    next_contact_on: date | None
+    referents: list[str]
+
+
 @dataclass
 class HouseholdList:
-    page: PageOf
+    page: PageOf  # of HouseholdRow
     threshold: int
     today: date
     overdue: int
@@ -67,11 +76,50 @@ class HouseholdList:
     mine: bool
 
 
+def _names_by(column, ids: list[int], user_column) -> dict[int, list[str]]:
+    """{id: [display names]} for the rows of an association table (household referents,
+    contact participants), by name: one statement of plain tuples, no User entities."""
+    owner = column.class_
+    rows = db.session.execute(
+        select(column, User.display_name)
+        .select_from(owner)
+        .join(User, User.id == user_column)
+        .where(column.in_(ids))
+        .order_by(User.display_name, User.id)
+    )
+    names: dict[int, list[str]] = {}
+    for owner_id, name in rows:
+        names.setdefault(owner_id, []).append(name)
+    return names
+
+
+class _LastContact:
+    """ "Last contact 3 days ago", translated once per number of days on a page."""
+
+    def __init__(self) -> None:
+        # Outside a request (a command, a test of the service) the words stay English.
+        self.translations = get_translations() if has_request_context() else NullTranslations()
+        self.said: dict[int | None, str] = {}
+
+    def __call__(self, days: int | None) -> str:
+        text = self.said.get(days)
+        if text is None:
+            if days is None:
+                text = self.translations.gettext("No contact yet")
+            else:
+                text = self.translations.ngettext(
+                    "Last contact %(num)s day ago", "Last contact %(num)s days ago", days
+                ) % {"num": days}
+            self.said[days] = text
+        return text
+
+
 def households_page(
     group: Group, viewer: User, page: int, *, mine: bool = False, closed: bool = False
 ) -> HouseholdList:
     """One page of the group's households: overdue ones first, then by days since the last
-    contact (the longest first). `mine`: the viewer's own households only."""
+    contact (the longest first). `mine`: the viewer's own households only. Only the
+    columns a line shows are read (and only the pseudonym decrypted)."""
     threshold = overdue_days(group)
     on = today()
     overdue = overdue_criterion(on, threshold)
@@ -101,20 +149,44 @@ def households_page(
     ).one()
     total = counts[0] or 0
     page, _pages = clamp_page(page, total, HOUSEHOLDS_PER_PAGE)
-    rows = db.session.scalars(
-        select(Household)
-        .options(selectinload(Household.referents))
+    first = case((overdue, 0), else_=1)  # 0: overdue, listed first
+    rows = db.session.execute(
+        select(
+            Household.id,
+            Household.public_id,
+            Household.pseudonym,
+            first,
+            Household.failed_attempts,
+            Household.last_contact_on,
+            Household.next_contact_on,
+        )
         .where(*where)
         .order_by(
-            case((overdue, 0), else_=1),
+            first,
             func.coalesce(Household.last_contact_on, Household.consent_on),
             Household.id,
         )
         .limit(HOUSEHOLDS_PER_PAGE)
         .offset((page - 1) * HOUSEHOLDS_PER_PAGE)
     ).all()
+    referents = _names_by(
+        HouseholdReferent.household_id, [r[0] for r in rows], HouseholdReferent.user_id
+    )
+    said = _LastContact()
+    items = [
+        HouseholdRow(
+            public_id=public_id,
+            pseudonym=pseudonym,
+            late=rank == 0,
+            lost=failed >= LOST_AFTER,
+            last_contact=said((on - last_on).days if last_on else None),
+            next_contact_on=next_on,
+            referents=referents.get(hid, []),
+        )
+        for hid, public_id, pseudonym, rank, failed, last_on, next_on in rows
+    ]
     return HouseholdList(
-        page=PageOf.build(list(rows), page, total, HOUSEHOLDS_PER_PAGE),
+        page=PageOf.build(items, page, total, HOUSEHOLDS_PER_PAGE),
         threshold=threshold,
         today=on,
         overdue=int(counts[1] or 0),
@@ -234,27 +306,89 @@ def published(value: int) -> int | None:
 
 
 @dataclass
+class HandoverNote:
+    """One hand-over to the viewer: the rows one reassignment wrote for them (one per
+    referent removed), shown and marked read together."""
+
+    id: int  # the first row's: the "I have read it" form names it
+    note: str
+    from_names: list[str]
+    by_name: str | None
+    at: datetime
+
+
+@dataclass
 class HouseholdPage:
     household: Household
-    contacts: list[Contact]
-    more_contacts: bool
+    contacts: PageOf  # of Contact, newest first
+    participants: dict[int, list[str]]  # contact id -> the volunteers' names
     needs: list[Need]
     phases: list[Phase]
-    handovers: list[Handover]  # unread, addressed to the viewer: shown first
+    handovers: list[HandoverNote]  # unread, addressed to the viewer: shown first
     threshold: int
     today: date
 
+    def participant_names(self, contact: Contact) -> list[str]:
+        return self.participants.get(contact.id, [])
 
-def household_page(household: Household, viewer: User) -> HouseholdPage:
-    """The household with its newest contacts, needs, phases and the viewer's unread
-    hand-over notes: a fixed number of statements."""
+
+_FROM = aliased(User, name="handed_from")
+_BY = aliased(User, name="handed_by")
+
+
+def unread_handovers(household: Household, viewer: User) -> list[HandoverNote]:
+    """The viewer's unread hand-overs of the household, oldest first, the rows of one
+    reassignment (same coordinator, same moment) folded into one note: one statement."""
+    rows = db.session.execute(
+        select(Handover, _FROM.display_name, _BY.display_name)
+        .outerjoin(_FROM, _FROM.id == Handover.from_user_id)
+        .outerjoin(_BY, _BY.id == Handover.by_id)
+        .where(
+            Handover.household_id == household.id,
+            Handover.to_user_id == viewer.id,
+            Handover.read_at.is_(None),
+        )
+        .order_by(Handover.id)
+    ).all()
+    notes: dict[tuple, HandoverNote] = {}
+    for row, from_name, by_name in rows:
+        key = (row.by_id, row.created_at)
+        note = notes.get(key)
+        if note is None:
+            note = notes[key] = HandoverNote(row.id, row.note, [], by_name, row.created_at)
+        if from_name and from_name not in note.from_names:
+            note.from_names.append(from_name)
+    return list(notes.values())
+
+
+def household_page(household: Household, viewer: User, page: int = 1) -> HouseholdPage:
+    """The household with one page of its contacts (newest first), its needs, phases and
+    the viewer's unread hand-over notes: a fixed number of statements on any page."""
+    # The number of contacts, and the group's own threshold if it set one, in one statement.
+    own_threshold = (
+        select(ContactLogSettings.overdue_days)
+        .where(ContactLogSettings.group_id == household.group_id)
+        .scalar_subquery()
+    )
+    total, threshold = db.session.execute(
+        select(func.count(), own_threshold)
+        .select_from(Contact)
+        .where(Contact.household_id == household.id)
+    ).one()
+    total = total or 0
+    if threshold is None:
+        threshold = int(current_app.config["CONTACTLOG_OVERDUE_DAYS"])
+    page, _pages = clamp_page(page, total, CONTACTS_PER_PAGE)
     contacts = db.session.scalars(
         select(Contact)
-        .options(selectinload(Contact.participants))
         .where(Contact.household_id == household.id)
         .order_by(Contact.happened_on.desc(), Contact.id.desc())
-        .limit(CONTACTS_SHOWN + 1)
+        .limit(CONTACTS_PER_PAGE)
+        .offset((page - 1) * CONTACTS_PER_PAGE)
     ).all()
+    participants = _names_by(
+        ContactPerson.contact_id, [c.id for c in contacts], ContactPerson.user_id
+    )
     needs = db.session.scalars(
         select(Need)
         .where(Need.household_id == household.id)
@@ -263,25 +397,16 @@ def household_page(household: Household, viewer: User) -> HouseholdPage:
     phases = db.session.scalars(
         select(Phase).where(Phase.household_id == household.id).order_by(Phase.started_on, Phase.id)
     ).all()
-    handovers = db.session.scalars(
-        select(Handover)
-        .where(
-            Handover.household_id == household.id,
-            Handover.to_user_id == viewer.id,
-            Handover.read_at.is_(None),
-        )
-        .order_by(Handover.id)
-    ).all()
     # Referents, loaded once for the page.
     _ = household.referents
     return HouseholdPage(
         household=household,
-        contacts=list(contacts[:CONTACTS_SHOWN]),
-        more_contacts=len(contacts) > CONTACTS_SHOWN,
+        contacts=PageOf.build(list(contacts), page, total, CONTACTS_PER_PAGE),
+        participants=participants,
         needs=list(needs),
         phases=list(phases),
-        handovers=list(handovers),
-        threshold=overdue_days(household.group),
+        handovers=unread_handovers(household, viewer),
+        threshold=threshold,
         today=today(),
     )
 
@@ -315,98 +440,3 @@ def group_members(group: Group) -> list[tuple[User, str]]:
         .order_by(User.display_name, User.id)
     ).all()
     return [(user, role) for user, role in rows]
-
-
-# --- Matching a need with the pledgers who offered that help ---------------------------
-
-
-@dataclass
-class Helper:
-    pledge_id: int
-    name: str
-    helps: list[str]  # the labels of the matching forms of help
-    availability: list[str]
-    commune: str
-
-
-def helpers_for(household: Household, need_kind: str) -> list[Helper]:
-    """The members whose standing pledge to a project the household's group takes part in
-    offers a form of help that answers the need, with their availability. Never their
-    e-mail: the keeper writes to them through the site."""
-    from forum.projects.models import HelpKind, Pledge, PledgeHelp, ProjectGroup, counted_criteria
-
-    keys = NEED_HELP.get(need_kind, ())
-    if not keys:
-        return []
-    pledges = db.session.scalars(
-        select(Pledge)
-        .options(
-            joinedload(Pledge.user), joinedload(Pledge.commune), selectinload(Pledge.help_kinds)
-        )
-        .join(User, User.id == Pledge.user_id)
-        .where(
-            Pledge.project_id.in_(
-                select(ProjectGroup.project_id).where(ProjectGroup.group_id == household.group_id)
-            ),
-            counted_criteria(),
-            User.deleted_at.is_(None),
-            User.suspended_at.is_(None),
-            Pledge.id.in_(
-                select(PledgeHelp.pledge_id)
-                .join(HelpKind, HelpKind.id == PledgeHelp.help_kind_id)
-                .where(HelpKind.key.in_(keys))
-            ),
-        )
-        .order_by(Pledge.created_at, Pledge.id)
-        .limit(50)
-    ).all()
-    return [
-        Helper(
-            pledge_id=p.id,
-            name=p.user.display_name,
-            helps=[k.label for k in p.help_kinds if k.key in keys],
-            availability=p.availability,
-            commune=p.commune.name,
-        )
-        for p in pledges
-    ]
-
-
-def write_to_helper(
-    actor: User, household: Household, need_kind: str, pledge_id: int, *, body: str
-) -> bool:
-    """Write to a pledger who could help, through the outbox: they read the keeper's
-    words and name (and reply to the keeper's address); the keeper never sees theirs. The
-    mail names neither the household nor the need's details."""
-    from forum import audit
-    from forum.mail import queue_mail
-    from forum.notifications.delivery import can_receive_mail
-    from forum.urls import absolute_url
-
-    allowed = {h.pledge_id for h in helpers_for(household, need_kind)}
-    if pledge_id not in allowed:
-        return False
-    from forum.projects.models import Pledge
-
-    pledge = db.session.get(Pledge, pledge_id)
-    user = pledge.user
-    if not can_receive_mail(user):
-        return False
-    from flask_babel import lazy_gettext as _l
-
-    queue_mail(
-        user.email,
-        "contactlog_helper",
-        subject=_l("%(name)s asks whether you could help", name=actor.display_name),
-        locale=user.locale,
-        headers={"Reply-To": actor.email} if actor.email else None,
-        user=user,
-        sender=actor,
-        group=household.group,
-        body=body.replace("\x00", ""),
-        url=absolute_url("projects.show_project", slug=pledge.project.slug),
-    )
-    audit.record(
-        actor, "household.helper_message", household, group=household.group, detail=need_kind
-    )
-    return True

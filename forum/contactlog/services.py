@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from forum import audit
 from forum.accounts.models import User
@@ -45,7 +45,6 @@ SUMMARY_MAX = 4000
 AGREED_MAX = 2000
 DETAILS_MAX = 500
 NOTE_MAX = 4000
-CONTACTS_SHOWN = 50  # the household page shows the newest contacts; the export has them all
 
 
 class ContactLogError(ValueError):
@@ -212,7 +211,7 @@ def load_household(public_id: str) -> Household | None:
         return None
     return db.session.scalar(
         select(Household)
-        .options(selectinload(Household.group))
+        .options(joinedload(Household.group))
         .where(Household.public_id == public_id)
     )
 
@@ -357,7 +356,12 @@ def reassign(
     actor: User, household: Household, *, referent_ids: list[int], note: str = ""
 ) -> list[int]:
     """Set the household's referents (keepers of its group); each new referent gets the
-    hand-over note, read first on the household's page."""
+    hand-over note, read first on the household's page.
+
+    A hand-over is from one referent to another: each new referent gets one row per
+    referent removed (all of them, not only the first), or one row "from" nobody when
+    nobody was removed. The rows of one reassignment share their moment and are shown
+    and marked read as one note naming everyone it comes from."""
     if len(note) > NOTE_MAX:
         raise ContactLogError(_l("The text is too long."), "note")
     wanted = set(_keepers_among(household.group, referent_ids))
@@ -377,17 +381,20 @@ def reassign(
                 HouseholdReferent.user_id.in_(leaving),
             )
         )
+    moment = utcnow()
     for user_id in arriving:
         db.session.add(HouseholdReferent(household_id=household.id, user_id=user_id))
-        db.session.add(
-            Handover(
-                household_id=household.id,
-                from_user_id=leaving[0] if leaving else None,
-                to_user_id=user_id,
-                by_id=actor.id,
-                note=note.strip(),
+        for from_id in leaving or [None]:
+            db.session.add(
+                Handover(
+                    household_id=household.id,
+                    from_user_id=from_id,
+                    to_user_id=user_id,
+                    by_id=actor.id,
+                    note=note.strip(),
+                    created_at=moment,
+                )
             )
-        )
     db.session.flush()
     db.session.expire(household, ["referents"])
     audit.record(
@@ -400,27 +407,22 @@ def reassign(
     return arriving
 
 
-def unread_handovers(user: User, household: Household) -> list[Handover]:
-    """The hand-over notes addressed to the user for this household, not read yet."""
-    return list(
-        db.session.scalars(
-            select(Handover)
-            .where(
-                Handover.household_id == household.id,
-                Handover.to_user_id == user.id,
-                Handover.read_at.is_(None),
-            )
-            .order_by(Handover.id)
-        )
-    )
-
-
 def mark_handover_read(actor: User, household: Household, handover_id: int) -> None:
-    """The new referent has read the hand-over note."""
+    """The new referent has read the hand-over note (all the rows of its reassignment)."""
     row = db.session.get(Handover, handover_id)
     if row is None or row.household_id != household.id or row.to_user_id != actor.id:
         raise ContactLogError(_l("This note is not addressed to you."))
-    row.read_at = utcnow()
+    db.session.execute(
+        update(Handover)
+        .where(
+            Handover.household_id == household.id,
+            Handover.to_user_id == actor.id,
+            Handover.by_id == row.by_id if row.by_id is not None else Handover.by_id.is_(None),
+            Handover.created_at == row.created_at,
+            Handover.read_at.is_(None),
+        )
+        .values(read_at=utcnow())
+    )
     db.session.flush()
     audit.record(actor, "household.handover_read", household, group=household.group)
 
@@ -457,8 +459,13 @@ def export_household(actor: User, household: Household) -> dict[str, Any]:
     phases = db.session.scalars(
         select(Phase).where(Phase.household_id == hid).order_by(Phase.started_on, Phase.id)
     )
-    handovers = db.session.scalars(
-        select(Handover).where(Handover.household_id == hid).order_by(Handover.id)
+    handed_from, handed_to = aliased(User), aliased(User)
+    handovers = db.session.execute(
+        select(Handover, handed_from.display_name, handed_to.display_name)
+        .outerjoin(handed_from, handed_from.id == Handover.from_user_id)
+        .outerjoin(handed_to, handed_to.id == Handover.to_user_id)
+        .where(Handover.household_id == hid)
+        .order_by(Handover.id)
     )
     record = {
         "public_id": household.public_id,
@@ -502,8 +509,14 @@ def export_household(actor: User, household: Household) -> dict[str, Any]:
         ],
         "phases": [{"phase": p.phase, "started_on": _iso(p.started_on)} for p in phases],
         "handovers": [
-            {"at": _iso(h.created_at), "note": h.note, "read_at": _iso(h.read_at)}
-            for h in handovers
+            {
+                "at": _iso(h.created_at),
+                "from": from_name,
+                "to": to_name,
+                "note": h.note,
+                "read_at": _iso(h.read_at),
+            }
+            for h, from_name, to_name in handovers
         ],
     }
     audit.record(actor, "household.export", household, group=household.group)

@@ -16,7 +16,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from forum.contactlog import bp, listing, services
+from forum.contactlog import bp, listing, matching, services
 from forum.contactlog.forms import (
     CHANNEL_LABELS,
     CLOSE_LABELS,
@@ -27,7 +27,6 @@ from forum.contactlog.forms import (
     PHASE_LABELS,
     CloseForm,
     ContactForm,
-    HelperMessageForm,
     HouseholdForm,
     KeeperForm,
     NeedForm,
@@ -58,15 +57,28 @@ def _no_store(response):
     return response
 
 
+class _Said(dict):
+    """A kind of labels (lazy strings), each translated on first use and then kept for
+    the request: a household page names the channel of each of its 20 contacts."""
+
+    def __init__(self, source: dict) -> None:
+        super().__init__()
+        self.source = source
+
+    def __missing__(self, key):
+        text = self[key] = str(self.source[key])
+        return text
+
+
 def _labels() -> dict:
     return {
-        "living": LIVING_LABELS,
-        "channel": CHANNEL_LABELS,
-        "outcome": OUTCOME_LABELS,
-        "need": NEED_LABELS,
-        "phase": PHASE_LABELS,
-        "consent": CONSENT_LABELS,
-        "close": CLOSE_LABELS,
+        "living": _Said(LIVING_LABELS),
+        "channel": _Said(CHANNEL_LABELS),
+        "outcome": _Said(OUTCOME_LABELS),
+        "need": _Said(NEED_LABELS),
+        "phase": _Said(PHASE_LABELS),
+        "consent": _Said(CONSENT_LABELS),
+        "close": _Said(CLOSE_LABELS),
     }
 
 
@@ -249,13 +261,13 @@ def keepers(slug: str):
 # --- One household ----------------------------------------------------------------------
 
 
-def _contact_form(household: Household, formdata=True) -> ContactForm:
+def _contact_form(household: Household, formdata=True, keepers=None) -> ContactForm:
     form = ContactForm() if formdata else ContactForm(formdata=None)
     viewer = signed_in_user()
+    if keepers is None:
+        keepers = listing.group_keepers(household.group)
     form.participants.choices = choices(
-        (str(u.id), u.display_name)
-        for u in listing.group_keepers(household.group)
-        if viewer is None or u.id != viewer.id
+        (str(u.id), u.display_name) for u in keepers if viewer is None or u.id != viewer.id
     )
     if not formdata:
         form.happened_on.data = services.today()
@@ -264,41 +276,46 @@ def _contact_form(household: Household, formdata=True) -> ContactForm:
 
 def _render_household(household: Household, contact_form=None, status: int = 200, **forms):
     viewer = signed_in_user()
-    # The view is recorded (and committed) first: a commit after loading the page would
-    # expire every row loaded and make the template load them again, one by one.
-    services.record_view(viewer, household)
-    db.session.commit()
-    page = listing.household_page(household, viewer)
+    page = listing.household_page(household, viewer, request.args.get("page", 1, type=int))
+    keepers = listing.group_keepers(household.group)  # once: both forms offer them
     reassign_form = None
     if can("household.reassign", household, viewer):
         reassign_form = forms.get("reassign_form") or ReassignForm(
             formdata=None, referents=[str(u.id) for u in household.referents]
         )
-        reassign_form.referents.choices = choices(
-            (str(u.id), u.display_name) for u in listing.group_keepers(household.group)
-        )
+        reassign_form.referents.choices = choices((str(u.id), u.display_name) for u in keepers)
     open_kinds = [n.kind for n in page.needs if n.is_open]
-    match = request.args.get("match")
-    helpers = None
+    failed = forms.get("helper_form")  # a message refused: it comes back as typed
+    match = failed.need.data if failed is not None else request.args.get("match")
+    helpers = helper_forms = None
     if match in open_kinds:
-        helpers = listing.helpers_for(household, match)
-    return render_template(
+        from forum.contactlog.helper_views import helper_forms_for
+
+        helpers = matching.helpers_for(household, match)
+        helper_forms = helper_forms_for(helpers, match, failed)
+    html = render_template(
         "contactlog/show.html",
         household=household,
         group=household.group,
         page=page,
-        form=contact_form or _contact_form(household, formdata=False),
+        form=contact_form or _contact_form(household, formdata=False, keepers=keepers),
         need_form=forms.get("need_form") or NeedForm(formdata=None),
         phase_form=forms.get("phase_form") or PhaseForm(formdata=None, started_on=services.today()),
         close_form=CloseForm(formdata=None),
         edit_form=forms.get("edit_form"),
         reassign_form=reassign_form,
-        helper_form=forms.get("helper_form") or HelperMessageForm(formdata=None, need=match),
         helpers=helpers,
+        helper_forms=helper_forms,
         match=match,
         action_form=ActionForm(formdata=None),
         labels=_labels(),
-    ), status
+    )
+    # The view is recorded and committed once the page is rendered (and before it is sent:
+    # no page without its audit entry). Committing earlier would expire every row loaded
+    # and make the page load the household and its group again.
+    services.record_view(viewer, household)
+    db.session.commit()
+    return html, status
 
 
 @bp.route("/households/<public_id>")
@@ -473,29 +490,6 @@ def read_handover(public_id: str, handover_id: int):
             abort(404)
         db.session.commit()
     return _back(household)
-
-
-@bp.route("/households/<public_id>/helpers", methods=["POST"])
-def write_to_helper(public_id: str):
-    """Write to a pledger who offered the help a need calls for, through the site."""
-    household = _household(public_id, "household.log_contact")
-    form = HelperMessageForm()
-    if form.validate():
-        try:
-            pledge_id = int(form.pledge_id.data)
-        except (TypeError, ValueError):
-            pledge_id = 0
-        if listing.write_to_helper(
-            signed_in_user(), household, form.need.data, pledge_id, body=form.body.data
-        ):
-            db.session.commit()
-            flash(_("Your message is on its way."), "success")
-            return _back(household)
-        flash(_("This member cannot be written to any more."), "error")
-    return redirect(
-        url_for("contactlog.show_household", public_id=household.public_id, match=form.need.data),
-        code=303,
-    )
 
 
 @bp.route("/households/<public_id>/export.json")
