@@ -17,7 +17,7 @@ from forum.groups.models import Role
 from tests.conftest import login_as
 from tests.factories import add_member, make_group, make_user
 
-VISITOR_BUDGET = 5  # the limit for a visitor's thread or group page
+VISITOR_BUDGET = 5  # the limit for a visitor's thread, group or home page
 MEMBER_BUDGET = 10  # a member's page runs a few more: their account, roles, read marks, …
 WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 
@@ -80,6 +80,7 @@ def visitor_counts(app, db, size: str) -> dict[str, int]:
         "thread, no page": f"/threads/{thread.id}",
         "group, first page": f"/groups/{group.slug}/",
         "group, last page": f"/groups/{group.slug}/?page={group_pages}",
+        "home": "/",
     }.items():
         client = app.test_client()  # a new visitor each time: no cookie at all
         count, writes, response = measure(client, db, url)
@@ -111,6 +112,7 @@ def member_counts(app, db, size: str) -> dict[str, int]:
         "thread, last page again": f"/threads/{thread.id}?page={pages}",
         "group, first page": f"/groups/{group.slug}/",
         "group, last page": f"/groups/{group.slug}/?page={group_pages}",
+        "home": "/",
     }
     for name, url in urls.items():
         count, writes, response = measure(client, db, url)
@@ -129,11 +131,14 @@ def test_a_member_page_runs_the_same_statements_whatever_the_size(app, db):
     assert big["thread, last page"] == big["thread, first page"], (small, big)
     assert big["thread, last page again"] == big["thread, first page again"], (small, big)
     assert small["group, first page"] == big["group, first page"] == big["group, last page"]
+    # The home page's latest discussions come with the member's unread marks.
+    assert small["home"] == big["home"], (small, big)
     assert max(v for k, v in big.items() if "writes" not in k) <= MEMBER_BUDGET, big
     # Reading writes the read mark once; reading again writes nothing.
     assert big["thread, first page (writes)"] == 1
     assert big["thread, first page again (writes)"] == 0
     assert big["group, first page (writes)"] == 0
+    assert big["home (writes)"] == 0
 
 
 def titles(page: str) -> list[str]:
