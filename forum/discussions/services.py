@@ -225,10 +225,35 @@ def revisions(post: Post, page: int = 1) -> PageOf:
     return PageOf.build(list(rows), page, total, HISTORY_PER_PAGE)
 
 
+def current_editor_id(post: Post, listing: PageOf) -> int | None:
+    """Who wrote the post's current version (None: never edited): whoever replaced the
+    newest earlier version, the first row of the history's first page."""
+    if not post.edit_count:
+        return None
+    if listing.page == 1 and listing.items:
+        return listing.items[0].editor_id
+    return db.session.scalar(
+        select(PostRevision.editor_id)
+        .where(PostRevision.post_id == post.id)
+        .order_by(PostRevision.id.desc())
+        .limit(1)
+    )
+
+
 def quote_text(post: Post) -> str:
-    """Markdown that quotes a post, for a reply."""
+    """Markdown that quotes a post, for a reply: its author's @handle (a mention) and a link
+    to the quoted post (its permalink, /posts/<id>, which finds its page), in the replying
+    member's language, then its text."""
+    from flask import current_app, has_request_context
+    from flask_babel import force_locale, gettext
+
     quoted = "\n".join(f"> {line}" if line else ">" for line in post.body.splitlines())
-    return f"> **@{post.author.username}** :\n{quoted}\n\n"
+    if has_request_context():
+        link = gettext("message #%(number)s", number=post.number)
+    else:  # a command or a shell: the site's language
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            link = gettext("message #%(number)s", number=post.number)
+    return f"> **@{post.author.username}**, [{link}](/posts/{post.id}) :\n{quoted}\n\n"
 
 
 # --- Reading ---------------------------------------------------------------------------

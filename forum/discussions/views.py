@@ -246,7 +246,12 @@ def history(post_id: int):
     """Earlier versions of a post, newest first, paginated."""
     post = _post(post_id, "post.read")
     listing = services.revisions(post, request.args.get("page", 1, type=int))
-    return render_template("discussions/history.html", post=post, listing=listing)
+    return render_template(
+        "discussions/history.html",
+        post=post,
+        listing=listing,
+        current_editor_id=services.current_editor_id(post, listing),
+    )
 
 
 # --- Writing ---------------------------------------------------------------------------
