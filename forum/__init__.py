@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from forum.pages import bp as pages_bp
     from forum.people import bp as people_bp
     from forum.projects import bp as projects_bp
+    from forum.reactions import bp as reactions_bp
     from forum.search import bp as search_bp
 
     app.register_blueprint(pages_bp)
@@ -115,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(projects_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(contactlog_bp)
+    app.register_blueprint(reactions_bp)
 
 
 def _register_handlers(app: Flask) -> None:
@@ -150,6 +152,7 @@ def _register_listeners() -> None:
     from forum.notifications import privacy as notifications_privacy
     from forum.projects import listeners as project_listeners
     from forum.projects import privacy as projects_privacy
+    from forum.reactions import privacy as reactions_privacy
     from forum.search import listeners as search_listeners
 
     search_listeners.connect()
@@ -164,6 +167,7 @@ def _register_listeners() -> None:
         projects_privacy,
         meetings_privacy,
         contactlog_privacy,
+        reactions_privacy,
     ):
         module.connect()
 

@@ -42,6 +42,7 @@ from forum.projects.models import (
     Project,
     ProjectGroup,
 )
+from forum.reactions.models import Reaction
 
 __all__ = [
     "Contact",
@@ -76,6 +77,7 @@ __all__ = [
     "PostRevision",
     "Project",
     "ProjectGroup",
+    "Reaction",
     "ReadState",
     "ReminderSent",
     "Role",

@@ -9,10 +9,10 @@ import contextlib
 import re
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from forum.discussions import moderation, services
-from forum.discussions.models import THREADS_PER_PAGE
+from forum.discussions.models import THREADS_PER_PAGE, Post
 from forum.groups.models import Role
 from tests.conftest import login_as
 from tests.factories import add_member, make_group, make_user
@@ -271,3 +271,35 @@ def test_the_count_of_visible_threads_is_read_from_an_index(app, client, db):
         rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {overview}", parameters).all()
     plan = " ".join(str(row[3]) for row in rows)
     assert "USING COVERING INDEX ix_threads_group_activity" in plan, plan
+
+
+def test_reactions_cost_one_statement_whatever_the_thread(app, db):
+    """A member's thread page with reactions: a 2-post thread and page 3 of a 90-post one
+    (every post with reactions of both kinds, some the reader's) run as many statements."""
+    from forum.reactions.models import Reaction
+
+    counts = {}
+    for name, posts, page in (("small", 2, 1), ("big", 90, 3)):
+        group, thread, reader = build(db, posts=posts, threads=1, authors=3)
+        fans = [make_user() for _ in range(3)]
+        for post in db.session.scalars(
+            select(Post).where(Post.thread_id == thread.id).order_by(Post.number)
+        ):
+            db.session.add_all(
+                [Reaction(post_id=post.id, user_id=fan.id, kind="thanks") for fan in fans]
+                + [
+                    Reaction(post_id=post.id, user_id=who.id, kind="plus_one")
+                    for who in (fans[0], reader)
+                ]
+            )
+        db.session.commit()
+        client = app.test_client()
+        login_as(client, reader)
+        measure(client, db, f"/threads/{thread.id}?page={page}")  # the first read writes
+        count, writes, response = measure(client, db, f"/threads/{thread.id}?page={page}")
+        assert writes == []
+        assert response.get_data(as_text=True).count('aria-pressed="true"') == (
+            2 if name == "small" else 20
+        )
+        counts[name] = count
+    assert counts["small"] == counts["big"] <= MEMBER_BUDGET, counts

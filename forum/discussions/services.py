@@ -291,6 +291,7 @@ class PostTools:
     edit: bool
     delete: bool
     flag: bool
+    react: bool
 
 
 def post_tools(viewer: User | None, thread: Thread, posts) -> dict[int, PostTools]:
@@ -308,6 +309,7 @@ def post_tools(viewer: User | None, thread: Thread, posts) -> dict[int, PostTool
             edit=can("post.edit", post, viewer),
             delete=post.author_id == viewer.id and can("post.delete", post, viewer),
             flag=can("post.flag", post, viewer),
+            react=can("post.react", post, viewer),
         )
     return tools
 

@@ -186,6 +186,8 @@ def _render_thread(
     problem=None,
     position=None,
 ):
+    from forum.reactions import services as reactions
+
     listing = services.thread_page(thread, page)
     user = signed_in_user()
     unread = None
@@ -211,6 +213,8 @@ def _render_thread(
         thread=thread,
         listing=listing,
         tools=services.post_tools(user, thread, listing.items),
+        reactions=reactions.counts(listing.items, user),
+        reaction_kinds=reactions.KINDS,
         form=form,
         unread_since=unread,
         preview=preview,
