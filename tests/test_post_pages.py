@@ -88,3 +88,58 @@ def test_the_history_says_who_edited_the_author_or_the_moderation(client, db):
     db.session.commit()
     page = client.get(f"/posts/{other.id}/history").get_data(as_text=True)
     assert "Modifié par" not in page
+
+
+def test_deleting_asks_on_a_page_of_its_own_then_deletes(client, db):
+    author = make_user()
+    thread = services.create_thread(author, make_group(), title="Un fil", body="Bonjour")
+    post = services.reply(author, thread, body="Une erreur de ma part")
+    db.session.commit()
+    login_as(client, author)
+
+    page = client.get(f"/threads/{thread.id}?page=1").get_data(as_text=True)
+    assert f'<a href="/posts/{post.id}/delete">Supprimer</a>' in page  # a link, not a form
+    confirm = client.get(f"/posts/{post.id}/delete")
+    assert confirm.status_code == 200
+    text = confirm.get_data(as_text=True)
+    assert "Supprimer ce message ?" in text and "Une erreur de ma part" in text
+    assert "message d’ouverture" not in text
+    assert f'<a href="/posts/{post.id}">Le garder</a>' in text
+    db.session.refresh(post)
+    assert post.deleted_at is None  # asking changed nothing
+
+    response = post_form(client, f"/posts/{post.id}/delete", {})
+    assert response.status_code == 302
+    db.session.refresh(post)
+    assert post.is_deleted
+    # Once deleted, there is nothing left to confirm.
+    assert client.get(f"/posts/{post.id}/delete").status_code == 404
+
+
+def test_deleting_the_opening_post_says_the_replies_stay(client, db):
+    author = make_user()
+    other = make_user()
+    thread = services.create_thread(author, make_group(), title="Un fil", body="Bonjour")
+    services.reply(other, thread, body="Une réponse")
+    services.reply(other, thread, body="Une autre")
+    db.session.commit()
+    opening = services.post_by_number(thread, 1)
+    login_as(client, author)
+    text = client.get(f"/posts/{opening.id}/delete").get_data(as_text=True)
+    assert "C’est le message d’ouverture du fil" in text
+    assert "ses 2 réponses" in text
+    post_form(client, f"/posts/{opening.id}/delete", {})
+    page = client.get(f"/threads/{thread.id}?page=1").get_data(as_text=True)
+    assert "Ce message a été supprimé par son auteur." in page
+    assert "Une réponse" in page and "Une autre" in page
+
+
+def test_only_who_may_delete_sees_the_confirmation(client, db):
+    author = make_user()
+    thread = services.create_thread(author, make_group(), title="Un fil", body="Bonjour")
+    post = services.post_by_number(thread, 1)
+    db.session.commit()
+    assert client.get(f"/posts/{post.id}/delete").status_code == 302  # sign in first
+    login_as(client, make_user())
+    assert client.get(f"/posts/{post.id}/delete").status_code == 403
+    assert post_form(client, f"/posts/{post.id}/delete", {}, form_url="/").status_code == 403

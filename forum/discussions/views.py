@@ -359,14 +359,18 @@ def edit(post_id: int):
     return render_template("discussions/edit.html", post=post, form=form, preview=preview), status
 
 
-@bp.route("/posts/<int:post_id>/delete", methods=["POST"])
+@bp.route("/posts/<int:post_id>/delete", methods=["GET", "POST"])
 def delete(post_id: int):
-    """Delete a post (it stays in place as "deleted", by its author or the moderation)."""
+    """Delete a post after a confirmation page of its own (GET asks, POST deletes): it stays
+    in place as "deleted", by its author or the moderation."""
     post = _post(post_id, "post.delete")
-    services.delete_post(current_user, post)
-    db.session.commit()
-    flash(_("The message is deleted."), "info")
-    return redirect(url_for("discussions.permalink", post_id=post.id))
+    form = ActionForm()
+    if form.validate_on_submit():
+        services.delete_post(current_user, post)
+        db.session.commit()
+        flash(_("The message is deleted."), "info")
+        return redirect(url_for("discussions.permalink", post_id=post.id))
+    return render_template("discussions/delete.html", post=post, form=form)
 
 
 @bp.route("/posts/<int:post_id>/flag", methods=["GET", "POST"])
