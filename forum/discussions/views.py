@@ -214,7 +214,6 @@ def _render_thread(
         listing=listing,
         tools=services.post_tools(user, thread, listing.items),
         reactions=reactions.counts(listing.items, user),
-        reaction_kinds=reactions.KINDS,
         form=form,
         unread_since=unread,
         preview=preview,

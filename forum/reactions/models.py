@@ -10,7 +10,8 @@ from forum.extensions import db
 
 THANKS = "thanks"
 PLUS_ONE = "plus_one"
-# The kinds, in the order the page shows them (their words: templates/discussions/thread.html).
+# The kinds, in the order the page shows them (templates/discussions/_post.html writes them
+# out, and thread.html translates their words once per page).
 KINDS = (THANKS, PLUS_ONE)
 
 
