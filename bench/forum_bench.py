@@ -139,9 +139,12 @@ class Forum:
 
 def generate(sizes: dict[str, int], seed: int = 2026) -> Forum:
     """The whole forum in memory, consistent as the services would have left it."""
+    from forum import models as _every_model  # noqa: F401 - every table on the metadata
     from forum.accounts.passwords import hash_password
     from forum.discussions.models import THREADS_PER_PAGE
+    from forum.extensions import db
 
+    known_tables = set(db.metadata.tables)  # (the same script measures older revisions)
     rng = random.Random(seed)
     n_users, n_threads, n_posts = sizes["users"], sizes["threads"], sizes["posts"]
     now = datetime.now(UTC).replace(microsecond=0)
@@ -324,6 +327,16 @@ def generate(sizes: dict[str, int], seed: int = 2026) -> Forum:
                     "editor_id": author,
                 },
             )
+        # Reactions ("merci", "+1") on one post in five, from one to three members.
+        if pid % 5 == 0 and not (deleted or hidden) and "reactions" in known_tables:
+            for k in range(1 + pid % 3):
+                fan = (pid * 31 + k * 997) % n_users + 1
+                if fan != author:
+                    kind = ("thanks", "plus_one")[k % 2]
+                    forum.add(
+                        "reactions",
+                        {"post_id": pid, "user_id": fan, "kind": kind, "created_at": at},
+                    )
         # Authors and repliers follow the thread automatically.
         if (author, tid) not in follows:
             follows.add((author, tid))
@@ -358,6 +371,7 @@ LOAD_ORDER = [
     "threads",
     "posts",
     "post_revisions",
+    "reactions",
     "thread_subscriptions",
     "read_states",
 ]
@@ -544,6 +558,8 @@ def gunicorn(uri: str, workers: int):
         "FORUM_SECRET_KEY": uuid.uuid4().hex * 2,
         "FORUM_SQLALCHEMY_DATABASE_URI": uri,
         "FORUM_RATELIMIT_STORAGE_URI": "memory://",
+        # The search page is measured, not its flood limit (30 a minute would answer 429).
+        "FORUM_RATELIMIT_SEARCH": "1000000 per minute",
         "FORUM_BASE_URL": f"http://127.0.0.1:{port}",
         "PYTHONPATH": f"{ROOT}{os.pathsep}{HERE}",
     }
@@ -685,6 +701,9 @@ def measure_all(database: str, base: str, forum: Forum, args, notes: list[str]) 
         ("thread-member", "thread p.1 (20 posts), member", f"/threads/{thread}?page=1", member),
         ("group", "group, first page", f"/groups/{group}/", {}),
         ("group-last", "group, last page", f"/groups/{group}/?page={forum.group_pages}", {}),
+        ("group-member", "group, first page, member", f"/groups/{group}/", member),
+        ("home", "home, visitor", "/", {}),
+        ("home-member", "home, member", "/", member),
         ("search", "search", f"/search?q={SEARCH_QUERY}", {}),
         ("search-group", "search in a group", f"/search?q={SEARCH_QUERY}&group={group}", {}),
         ("thread-feed", "thread feed", f"/threads/{thread}/feed.atom", {}),

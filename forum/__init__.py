@@ -103,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     from forum.pages import bp as pages_bp
     from forum.people import bp as people_bp
     from forum.projects import bp as projects_bp
+    from forum.reactions import bp as reactions_bp
     from forum.search import bp as search_bp
 
     app.register_blueprint(pages_bp)
@@ -119,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(contactlog_bp)
     app.register_blueprint(guide_bp)
     app.register_blueprint(documents_bp)
+    app.register_blueprint(reactions_bp)
 
 
 def _register_handlers(app: Flask) -> None:
@@ -152,6 +154,7 @@ def _register_listeners() -> None:
     from forum.contactlog import privacy as contactlog_privacy
     from forum.discussions import privacy as discussions_privacy
     from forum.documents import privacy as documents_privacy
+    from forum.documents import search as documents_search
     from forum.guide import listeners as guide_listeners
     from forum.guide import privacy as guide_privacy
     from forum.meetings import listeners as meeting_listeners
@@ -160,9 +163,12 @@ def _register_listeners() -> None:
     from forum.notifications import privacy as notifications_privacy
     from forum.projects import listeners as project_listeners
     from forum.projects import privacy as projects_privacy
+    from forum.reactions import privacy as reactions_privacy
     from forum.search import listeners as search_listeners
+    from forum.search.sections import register_section
 
     search_listeners.connect()
+    register_section(documents_search.search_section)
     notification_listeners.connect()
     project_listeners.connect()
     meeting_listeners.connect()
@@ -177,6 +183,7 @@ def _register_listeners() -> None:
         contactlog_privacy,
         guide_privacy,
         documents_privacy,
+        reactions_privacy,
     ):
         module.connect()
 

@@ -185,6 +185,7 @@ def _load_threads(by_slug: dict[str, Group]) -> None:
     """Start the demo threads that are not there yet (matched by title)."""
     from forum.discussions import services as discussions
     from forum.discussions.models import Thread
+    from forum.reactions import services as reactions
 
     for slug, title, posts in THREADS:
         group = by_slug[slug]
@@ -196,8 +197,14 @@ def _load_threads(by_slug: dict[str, Group]) -> None:
         thread = discussions.create_thread(
             accounts.find_by_email(first_author), group, title=title, body=first_body
         )
+        opening = discussions.post_by_number(thread, 1)
+        thanked = {opening.author_id}  # those who answer thank the opening post, once
         for author, body in replies:
-            discussions.reply(accounts.find_by_email(author), thread, body=body)
+            member = accounts.find_by_email(author)
+            discussions.reply(member, thread, body=body)
+            if member.id not in thanked:
+                thanked.add(member.id)
+                reactions.toggle(member, opening, "thanks")
 
 
 # The MOUS project of the sources: its forms of help (key, label as the groups wrote it).

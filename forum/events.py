@@ -30,6 +30,9 @@ thread_changed = _signals.signal("thread-changed")
 post_flagged = _signals.signal("post-flagged")
 # A member read a thread up to post `number`: sender=thread; user: User, number: int.
 thread_read = _signals.signal("thread-read")
+# A member reacted to a post ("merci", "+1") or took it back: sender=post; user: User,
+# kind: str, added: bool.
+post_reacted = _signals.signal("post-reacted")
 
 # Meetings
 # A meeting moved, changed place or was cancelled: sender=meeting; actor: User,

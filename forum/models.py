@@ -46,6 +46,7 @@ from forum.projects.models import (
     Project,
     ProjectGroup,
 )
+from forum.reactions.models import Reaction
 
 __all__ = [
     "Contact",
@@ -85,6 +86,7 @@ __all__ = [
     "PostRevision",
     "Project",
     "ProjectGroup",
+    "Reaction",
     "ReadState",
     "ReminderSent",
     "Resource",

@@ -140,7 +140,8 @@ def test_quote_prefills_the_reply(client, db, group):
     login_as(client, make_user())
     first = services.post_by_number(thread, 1)
     page = client.get(thread_url(thread, page=1, quote=first.id)).get_data(as_text=True)
-    assert "&gt; **@claire** :\n&gt; Il faut écrire au préfet." in page
+    quote = f"&gt; **@claire**, [message n° 1](/posts/{first.id}) :\n&gt; Il faut écrire au préfet."
+    assert quote in page
 
 
 @pytest.mark.parametrize(

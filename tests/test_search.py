@@ -488,10 +488,10 @@ def test_the_page_renders_for_a_visitor(client, db, people):
     assert "Un <mark>logement</mark> &lt;b&gt;." in page
     assert "au sud" not in page
     assert 'role="search"' in page and '<label for="q"' in page
-    assert "1 message trouvé" in page
+    assert "1 fil trouvé dans" in page and "1 message" in page
 
     page = client.get("/search?q=logements").get_data(as_text=True)
-    assert "2 messages trouvés" in page
+    assert "2 fils trouvés" in page and "2 messages" in page
     page = client.get("/search?q=introuvable").get_data(as_text=True)
     assert "Aucun message" in page
     assert client.get("/search").status_code == 200
@@ -500,9 +500,8 @@ def test_the_page_renders_for_a_visitor(client, db, people):
 
 def test_pagination_keeps_the_query(client, db, people):
     author, _, group, _ = people
-    thread = discussions.create_thread(author, group, title="Troc", body="Troc de livres.")
-    for _ in range(search.PER_PAGE):
-        discussions.reply(author, thread, body="Encore un troc.")
+    for n in range(search.PER_PAGE + 1):  # one result per thread: 21 threads
+        discussions.create_thread(author, group, title=f"Troc {n}", body="Troc de livres.")
     db.session.commit()
     page = client.get("/search?q=troc&group=" + group.slug).get_data(as_text=True)
     assert f"/search?page=2&amp;q=troc&amp;group={group.slug}" in page

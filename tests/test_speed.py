@@ -9,15 +9,15 @@ import contextlib
 import re
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from forum.discussions import moderation, services
-from forum.discussions.models import THREADS_PER_PAGE
+from forum.discussions.models import THREADS_PER_PAGE, Post
 from forum.groups.models import Role
 from tests.conftest import login_as
 from tests.factories import add_member, make_group, make_user
 
-VISITOR_BUDGET = 5  # the issue's limit for a visitor's thread or group page
+VISITOR_BUDGET = 5  # the issue's limit for a visitor's thread, group or home page
 MEMBER_BUDGET = 10  # a member's page runs a few more: their account, roles, read marks, …
 WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 
@@ -80,6 +80,7 @@ def visitor_counts(app, db, size: str) -> dict[str, int]:
         "thread, no page": f"/threads/{thread.id}",
         "group, first page": f"/groups/{group.slug}/",
         "group, last page": f"/groups/{group.slug}/?page={group_pages}",
+        "home": "/",
     }.items():
         client = app.test_client()  # a new visitor each time: no cookie at all
         count, writes, response = measure(client, db, url)
@@ -111,6 +112,7 @@ def member_counts(app, db, size: str) -> dict[str, int]:
         "thread, last page again": f"/threads/{thread.id}?page={pages}",
         "group, first page": f"/groups/{group.slug}/",
         "group, last page": f"/groups/{group.slug}/?page={group_pages}",
+        "home": "/",
     }
     for name, url in urls.items():
         count, writes, response = measure(client, db, url)
@@ -129,11 +131,14 @@ def test_a_member_page_runs_the_same_statements_whatever_the_size(app, db):
     assert big["thread, last page"] == big["thread, first page"], (small, big)
     assert big["thread, last page again"] == big["thread, first page again"], (small, big)
     assert small["group, first page"] == big["group, first page"] == big["group, last page"]
+    # The home page's latest discussions come with the member's unread marks.
+    assert small["home"] == big["home"], (small, big)
     assert max(v for k, v in big.items() if "writes" not in k) <= MEMBER_BUDGET, big
     # Reading writes the read mark once; reading again writes nothing.
     assert big["thread, first page (writes)"] == 1
     assert big["thread, first page again (writes)"] == 0
     assert big["group, first page (writes)"] == 0
+    assert big["home (writes)"] == 0
 
 
 def titles(page: str) -> list[str]:
@@ -266,3 +271,35 @@ def test_the_count_of_visible_threads_is_read_from_an_index(app, client, db):
         rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {overview}", parameters).all()
     plan = " ".join(str(row[3]) for row in rows)
     assert "USING COVERING INDEX ix_threads_group_activity" in plan, plan
+
+
+def test_reactions_cost_one_statement_whatever_the_thread(app, db):
+    """A member's thread page with reactions: a 2-post thread and page 3 of a 90-post one
+    (every post with reactions of both kinds, some the reader's) run as many statements."""
+    from forum.reactions.models import Reaction
+
+    counts = {}
+    for name, posts, page in (("small", 2, 1), ("big", 90, 3)):
+        group, thread, reader = build(db, posts=posts, threads=1, authors=3)
+        fans = [make_user() for _ in range(3)]
+        for post in db.session.scalars(
+            select(Post).where(Post.thread_id == thread.id).order_by(Post.number)
+        ):
+            db.session.add_all(
+                [Reaction(post_id=post.id, user_id=fan.id, kind="thanks") for fan in fans]
+                + [
+                    Reaction(post_id=post.id, user_id=who.id, kind="plus_one")
+                    for who in (fans[0], reader)
+                ]
+            )
+        db.session.commit()
+        client = app.test_client()
+        login_as(client, reader)
+        measure(client, db, f"/threads/{thread.id}?page={page}")  # the first read writes
+        count, writes, response = measure(client, db, f"/threads/{thread.id}?page={page}")
+        assert writes == []
+        assert response.get_data(as_text=True).count('aria-pressed="true"') == (
+            2 if name == "small" else 20
+        )
+        counts[name] = count
+    assert counts["small"] == counts["big"] <= MEMBER_BUDGET, counts

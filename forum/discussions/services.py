@@ -13,10 +13,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 from forum import audit, events
 from forum.accounts.models import User
 from forum.db import insert_ignoring_duplicate, utcnow
+from forum.discussions.activity import ThreadRow, group_threads  # noqa: F401 - their old home
 from forum.discussions.models import (
     DRAFT_LIFETIME,
     POSTS_PER_PAGE,
-    THREADS_PER_PAGE,
     Draft,
     Post,
     PostRevision,
@@ -27,7 +27,7 @@ from forum.discussions.models import (
 from forum.extensions import db
 from forum.groups.models import Group
 from forum.markup import render_markdown
-from forum.pagination import PageOf, clamp_page, page_of_number
+from forum.pagination import PageOf, clamp_page
 from forum.permissions import can, visible_posts, visible_threads
 
 TITLE_MIN, TITLE_MAX = 3, 150
@@ -225,72 +225,38 @@ def revisions(post: Post, page: int = 1) -> PageOf:
     return PageOf.build(list(rows), page, total, HISTORY_PER_PAGE)
 
 
+def current_editor_id(post: Post, listing: PageOf) -> int | None:
+    """Who wrote the post's current version (None: never edited): whoever replaced the
+    newest earlier version, the first row of the history's first page."""
+    if not post.edit_count:
+        return None
+    if listing.page == 1 and listing.items:
+        return listing.items[0].editor_id
+    return db.session.scalar(
+        select(PostRevision.editor_id)
+        .where(PostRevision.post_id == post.id)
+        .order_by(PostRevision.id.desc())
+        .limit(1)
+    )
+
+
 def quote_text(post: Post) -> str:
-    """Markdown that quotes a post, for a reply."""
+    """Markdown that quotes a post, for a reply: its author's @handle (a mention) and a link
+    to the quoted post (its permalink, /posts/<id>, which finds its page), in the replying
+    member's language, then its text."""
+    from flask import current_app, has_request_context
+    from flask_babel import force_locale, gettext
+
     quoted = "\n".join(f"> {line}" if line else ">" for line in post.body.splitlines())
-    return f"> **@{post.author.username}** :\n{quoted}\n\n"
+    if has_request_context():
+        link = gettext("message #%(number)s", number=post.number)
+    else:  # a command or a shell: the site's language
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            link = gettext("message #%(number)s", number=post.number)
+    return f"> **@{post.author.username}**, [{link}](/posts/{post.id}) :\n{quoted}\n\n"
 
 
 # --- Reading ---------------------------------------------------------------------------
-
-
-@dataclass
-class ThreadRow:
-    thread: Thread
-    unread: bool
-
-
-def group_threads(
-    group: Group, page: int, viewer: User | None, *, total: int | None = None
-) -> PageOf:
-    """One page of a group's threads, pinned first then by last activity.
-
-    `total` is the number of threads the viewer may see when the caller loaded it already
-    (groups.services.group_overview does, with the group); else it is counted here.
-    """
-    visible = [Thread.group_id == group.id, *visible_threads(viewer)]
-    if total is None:
-        total = db.session.scalar(select(func.count()).select_from(Thread).where(*visible)) or 0
-    page, pages = clamp_page(page, total, THREADS_PER_PAGE)
-    offset = (page - 1) * THREADS_PER_PAGE
-    size = max(min(THREADS_PER_PAGE, total - offset), 0)
-    threads: list[Thread] = []
-    if size:
-        newest_first = (Thread.is_pinned.desc(), Thread.last_posted_at.desc(), Thread.id.desc())
-        ids = select(Thread.id).where(*visible).limit(size)
-        # Walk the group's activity index from whichever end is nearer, so that the last
-        # page costs what the first one does (only the middle pages skip n/2 entries).
-        from_end = total - offset - size
-        if from_end < offset:
-            oldest_first = (Thread.is_pinned, Thread.last_posted_at, Thread.id)
-            ids = ids.order_by(*oldest_first).offset(from_end)
-        else:
-            ids = ids.order_by(*newest_first).offset(offset)
-        page_ids = ids.subquery()
-        # The page's rows with their authors and last posters: one statement.
-        threads = list(
-            db.session.scalars(
-                select(Thread)
-                .join(page_ids, page_ids.c.id == Thread.id)
-                .options(joinedload(Thread.author), joinedload(Thread.last_poster))
-                .order_by(*newest_first)
-            )
-        )
-    read = _read_numbers(viewer, [t.id for t in threads])
-    rows = [ThreadRow(t, viewer is not None and read.get(t.id, 0) < t.last_number) for t in threads]
-    return PageOf(rows, page, pages, total)
-
-
-def _read_numbers(viewer: User | None, thread_ids) -> dict[int, int]:
-    if viewer is None or not thread_ids:
-        return {}
-    return dict(
-        db.session.execute(
-            select(ReadState.thread_id, ReadState.last_read_number).where(
-                ReadState.user_id == viewer.id, ReadState.thread_id.in_(thread_ids)
-            )
-        ).all()
-    )
 
 
 # What a thread is loaded with (get_or_404(Thread, id, options=...)): its group, in the same
@@ -325,6 +291,7 @@ class PostTools:
     edit: bool
     delete: bool
     flag: bool
+    react: bool
 
 
 def post_tools(viewer: User | None, thread: Thread, posts) -> dict[int, PostTools]:
@@ -342,6 +309,7 @@ def post_tools(viewer: User | None, thread: Thread, posts) -> dict[int, PostTool
             edit=can("post.edit", post, viewer),
             delete=post.author_id == viewer.id and can("post.delete", post, viewer),
             flag=can("post.flag", post, viewer),
+            react=can("post.react", post, viewer),
         )
     return tools
 
@@ -396,12 +364,18 @@ def last_read(user: User, thread: Thread) -> int:
     return state.last_read_number if state is not None else 0
 
 
-def read_up_to(user: User, thread: Thread, number: int) -> None:
+_UNKNOWN = object()
+
+
+def read_up_to(user: User, thread: Thread, number: int, *, state=_UNKNOWN) -> None:
     """Remember that the user has read the thread up to post `number` (never backwards).
 
+    `state` is the user's ReadState of the thread (or None: none yet) when the caller has
+    loaded it already (activity.reading_position); else it is looked up here.
     Race-safe: sixteen first reads at once insert one row (INSERT … ON CONFLICT DO
     NOTHING), then move it forward with a conditional UPDATE."""
-    state = db.session.get(ReadState, (user.id, thread.id))
+    if state is _UNKNOWN:
+        state = db.session.get(ReadState, (user.id, thread.id))
     if state is not None and state.last_read_number >= number:
         return
     inserted = state is None and insert_ignoring_duplicate(
@@ -421,15 +395,6 @@ def read_up_to(user: User, thread: Thread, number: int) -> None:
         if state is not None:  # what the UPDATE wrote, without the ORM writing it again
             set_committed_value(state, "last_read_number", number)
     events.thread_read.send(thread, user=user, number=number)
-
-
-def first_unread_page(user: User, thread: Thread) -> tuple[int, int] | None:
-    """(page, post number) of the first post the user has not read, or None."""
-    seen = last_read(user, thread)
-    if seen == 0 or seen >= thread.last_number:
-        return None
-    number = seen + 1
-    return page_of_number(number, POSTS_PER_PAGE), number
 
 
 def post_by_number(thread: Thread, number: int) -> Post | None:

@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from forum.db import utcnow
-from forum.discussions import bp, moderation, services
+from forum.discussions import activity, bp, moderation, services
 from forum.discussions.forms import (
     EditForm,
     FlagForm,
@@ -155,16 +155,25 @@ def show_thread(thread_id: int):
     """A thread, 20 posts a page; members land on their first unread post."""
     thread = _thread(thread_id)
     user = signed_in_user()
-    if user is not None and "page" not in request.args and "draft" not in request.args:
-        unread = services.first_unread_page(user, thread)
-        if unread is not None:
-            page, number = unread
-            target = services.post_by_number(thread, number)
-            anchor = f"post-{target.id}" if target else "reply"
-            return redirect(
-                url_for("discussions.show_thread", thread_id=thread.id, page=page, _anchor=anchor)
-            )
-    return _render_thread(thread, request.args.get("page", 1, type=int))
+    position = activity.reading_position(user, thread) if user is not None else None
+    if (
+        position is not None
+        and position.last_read  # never opened: from the start
+        and position.first_unread_id is not None
+        and "page" not in request.args
+        and "draft" not in request.args
+    ):
+        return redirect(_first_unread_url(thread, position))
+    return _render_thread(thread, request.args.get("page", 1, type=int), position=position)
+
+
+def _first_unread_url(thread: Thread, position) -> str:
+    return url_for(
+        "discussions.show_thread",
+        thread_id=thread.id,
+        page=position.first_unread_page,
+        _anchor=f"post-{position.first_unread_id}",
+    )
 
 
 def _render_thread(
@@ -175,11 +184,20 @@ def _render_thread(
     status=200,
     preview=None,
     problem=None,
+    position=None,
 ):
     from forum.documents.cards import document_cards  # links to documents show as cards
+    from forum.reactions import services as reactions
 
     listing = services.thread_page(thread, page)
     user = signed_in_user()
+    unread = None
+    if position is not None and position.last_read and position.first_unread_id is not None:
+        # Read before this page was shown: where the member's unread posts begin.
+        url = _first_unread_url(thread, position)
+        if position.first_unread_page == listing.page:
+            url = f"#post-{position.first_unread_id}"  # on this page: no reload
+        unread = {"count": thread.last_number - position.last_read, "url": url}
     moderator = user is not None and is_moderator(user, thread.group)
     if form is None:
         form = ReplyForm(formdata=None) if user is not None else None  # no CSRF cookie
@@ -196,7 +214,9 @@ def _render_thread(
         thread=thread,
         listing=listing,
         tools=services.post_tools(user, thread, listing.items),
+        reactions=reactions.counts(listing.items, user),
         form=form,
+        unread_since=unread,
         preview=preview,
         problem=problem or (refusal_message("thread.reply", thread, user) if user else None),
         moderator=moderator,
@@ -206,7 +226,8 @@ def _render_thread(
     )
     if user is not None and listing.items:
         # After rendering: a commit expires every loaded row, which the page would reload.
-        services.read_up_to(user, thread, listing.items[-1].number)
+        known = {"state": position.state} if position is not None else {}
+        services.read_up_to(user, thread, listing.items[-1].number, **known)
         db.session.commit()
     return html, status
 
@@ -230,7 +251,12 @@ def history(post_id: int):
     """Earlier versions of a post, newest first, paginated."""
     post = _post(post_id, "post.read")
     listing = services.revisions(post, request.args.get("page", 1, type=int))
-    return render_template("discussions/history.html", post=post, listing=listing)
+    return render_template(
+        "discussions/history.html",
+        post=post,
+        listing=listing,
+        current_editor_id=services.current_editor_id(post, listing),
+    )
 
 
 # --- Writing ---------------------------------------------------------------------------
@@ -334,14 +360,18 @@ def edit(post_id: int):
     return render_template("discussions/edit.html", post=post, form=form, preview=preview), status
 
 
-@bp.route("/posts/<int:post_id>/delete", methods=["POST"])
+@bp.route("/posts/<int:post_id>/delete", methods=["GET", "POST"])
 def delete(post_id: int):
-    """Delete a post (it stays in place as "deleted", by its author or the moderation)."""
+    """Delete a post after a confirmation page of its own (GET asks, POST deletes): it stays
+    in place as "deleted", by its author or the moderation."""
     post = _post(post_id, "post.delete")
-    services.delete_post(current_user, post)
-    db.session.commit()
-    flash(_("The message is deleted."), "info")
-    return redirect(url_for("discussions.permalink", post_id=post.id))
+    form = ActionForm()
+    if form.validate_on_submit():
+        services.delete_post(current_user, post)
+        db.session.commit()
+        flash(_("The message is deleted."), "info")
+        return redirect(url_for("discussions.permalink", post_id=post.id))
+    return render_template("discussions/delete.html", post=post, form=form)
 
 
 @bp.route("/posts/<int:post_id>/flag", methods=["GET", "POST"])

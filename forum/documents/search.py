@@ -114,3 +114,14 @@ def search_documents(raw: str, viewer: Any, *, group: Any = None) -> list[Docume
         for i in ids
         if i in documents
     ]
+
+
+def search_section(asked: Any) -> Any:
+    """The docuthèque's matches as a section of the search page (forum/search/sections.py):
+    on the first page, when no author or dates narrow the search (filters of messages)."""
+    from forum.search.sections import Section
+
+    if asked.page != 1 or asked.author or asked.since or asked.until:
+        return None
+    hits = search_documents(asked.text, asked.viewer, group=asked.group)
+    return Section("documents/_search_results.html", {"document_hits": hits}) if hits else None

@@ -27,13 +27,12 @@ def slugify(text: str, max_length: int = 60) -> str:
 
 
 def communes_with_groups() -> list[Commune]:
-    """Every commune with its groups loaded, by name."""
-    from sqlalchemy.orm import selectinload
-
+    """Every commune with its groups loaded, by name: one statement (the home page counts
+    them)."""
     return list(
         db.session.scalars(
-            select(Commune).options(selectinload(Commune.groups)).order_by(Commune.name)
-        )
+            select(Commune).options(joinedload(Commune.groups)).order_by(Commune.name)
+        ).unique()
     )
 
 

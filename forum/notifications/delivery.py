@@ -107,6 +107,8 @@ def _mail_at_once(spec: kinds.Kind, subject, thread, created) -> None:
 
 
 def _wants_now(spec: kinds.Kind, notification, user: User, subject) -> bool:
+    if spec.digest_only:
+        return False
     if user.notify_email == IMMEDIATE:
         return True
     if user.notify_email == DEFAULT:

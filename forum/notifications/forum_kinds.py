@@ -24,6 +24,10 @@ FLAGGED = "flagged"
 POST_HIDDEN = "post_hidden"
 THREAD_MOVED = "thread_moved"
 THREAD_LOCKED = "thread_locked"
+# A member's reaction to one's post (forum/reactions): told in the digest, never at once.
+REACTION_THANKS = "reaction_thanks"
+REACTION_PLUS_ONE = "reaction_plus_one"
+REACTION_KINDS = {"thanks": REACTION_THANKS, "plus_one": REACTION_PLUS_ONE}
 
 
 def extract(post: Post, length: int = 300) -> str:
@@ -115,6 +119,37 @@ def _post_kind(name: str, **words) -> Kind:
     )
 
 
+def _reactions(count: int, post: Post, unread: bool):
+    title = post.thread.title
+    if unread:
+        return lazy_ngettext(
+            "%(num)s new reaction to your messages in “%(title)s”",
+            "%(num)s new reactions to your messages in “%(title)s”",
+            count,
+            title=title,
+        )
+    return lazy_ngettext(
+        "%(num)s reaction to your messages in “%(title)s”",
+        "%(num)s reactions to your messages in “%(title)s”",
+        count,
+        title=title,
+    )
+
+
+def _actor(n) -> str:
+    return n.actor.display_name if n.actor is not None else _l("someone")
+
+
+def _reaction_kind(name: str, **words) -> Kind:
+    return _post_kind(
+        name,
+        digest_only=True,  # the digest brings them, whatever the member's choice
+        group_line=_reactions,
+        stop=_stop_thread,
+        **words,
+    )
+
+
 # --- Moderation -------------------------------------------------------------------------
 
 
@@ -202,6 +237,36 @@ def register_forum_kinds() -> None:
             digest_line=lambda n, p: _l("%(name)s started the thread:", name=_name(p)),
             urgent=lambda n, user, p: False,  # the digest brings a followed group's news
             stop=_stop_group,
+        )
+    )
+    register_kind(
+        _reaction_kind(
+            REACTION_THANKS,
+            line=lambda n, p: _l(
+                "%(name)s thanked you for your message in “%(title)s”",
+                name=_actor(n),
+                title=p.thread.title,
+            ),
+            mail_subject=lambda n, p: _l(
+                "%(name)s thanked you in “%(title)s”", name=_actor(n), title=p.thread.title
+            ),
+            digest_line=lambda n, p: _l("%(name)s thanked you for this message:", name=_actor(n)),
+        )
+    )
+    register_kind(
+        _reaction_kind(
+            REACTION_PLUS_ONE,
+            line=lambda n, p: _l(
+                "%(name)s gave +1 to your message in “%(title)s”",
+                name=_actor(n),
+                title=p.thread.title,
+            ),
+            mail_subject=lambda n, p: _l(
+                "%(name)s gave +1 to your message in “%(title)s”",
+                name=_actor(n),
+                title=p.thread.title,
+            ),
+            digest_line=lambda n, p: _l("%(name)s gave +1 to this message:", name=_actor(n)),
         )
     )
     register_kind(

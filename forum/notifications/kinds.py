@@ -40,6 +40,9 @@ class Kind:
     # (notification, recipient, subject) -> mailed at once under the default choice
     # ("default"); otherwise it waits for the daily digest.
     urgent: Callable[[Any, Any, Any], bool] = lambda n, user, subject: True
+    # Never mailed at once, whatever the member's choice ("immediate" included): the daily
+    # digest carries it (a reaction is worth knowing, not an interruption).
+    digest_only: bool = False
     # One mail per thread until the member comes back: replies and mentions can come in
     # dozens; a moderation notice is rare and always worth its mail.
     once_per_visit: bool = True

@@ -41,6 +41,12 @@ def _on_thread_read(thread, *, user, number: int, **_) -> None:
     mark_read_up_to(user, thread, number)
 
 
+def _on_post_reacted(post, *, user, kind: str, added: bool, **_) -> None:
+    from forum.notifications.posts import on_post_reacted
+
+    on_post_reacted(post, user=user, kind=kind, added=added)
+
+
 def connect() -> None:
     """Register the forum's kinds; subscribe to the events (idempotent: blinker keeps one)."""
     from forum.notifications.forum_kinds import register_forum_kinds
@@ -52,3 +58,4 @@ def connect() -> None:
     events.post_removed.connect(_on_post_removed)
     events.thread_changed.connect(_on_thread_changed)
     events.thread_read.connect(_on_thread_read)
+    events.post_reacted.connect(_on_post_reacted)

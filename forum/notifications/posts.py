@@ -7,7 +7,7 @@ one to the author. A post that quotes someone names their @handle: a mention.
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 
 from forum.accounts.models import User
 from forum.discussions.models import Flag, Post, Thread
@@ -24,6 +24,7 @@ from forum.notifications.forum_kinds import (
     THREAD_LOCKED,
     THREAD_MOVED,
 )
+from forum.notifications.listing import forget_unread_counts
 from forum.notifications.models import Notification
 
 # A post naming more people than this notifies only the first ones (alphabetically): a
@@ -132,3 +133,29 @@ def on_thread_changed(thread: Thread, *, actor: User | None, change: str) -> Non
     kind = {"moved": THREAD_MOVED, "locked": THREAD_LOCKED}.get(change)
     if kind is not None and actor is not None and actor.id != thread.author_id:
         notify([thread.author_id], kind, thread, actor=actor, thread=thread)
+
+
+def on_post_reacted(post: Post, *, user: User, kind: str, added: bool) -> None:
+    """A member reacted to someone's post: its author hears of it in the digest. Taken
+    back before any mail carried it, the notification goes too: toggling "merci" ten times
+    leaves at most one."""
+    from forum.notifications.forum_kinds import REACTION_KINDS
+
+    notification_kind = REACTION_KINDS[kind]
+    pending = (
+        Notification.user_id == post.author_id,
+        Notification.kind == notification_kind,
+        Notification.post_id == post.id,
+        Notification.actor_id == user.id,
+    )
+    if not added:
+        db.session.execute(
+            delete(Notification)
+            .where(*pending, Notification.mailed_at.is_(None))
+            .execution_options(synchronize_session=False)
+        )
+        forget_unread_counts()
+        return
+    if db.session.scalar(select(Notification.id).where(*pending).limit(1)) is not None:
+        return  # told already (and mailed): once per member, post and kind
+    notify([post.author_id], notification_kind, post, actor=user, thread=post.thread)

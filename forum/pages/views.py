@@ -22,12 +22,16 @@ log = logging.getLogger(__name__)
 
 @bp.route("/")
 def index():
-    """Home: the local groups by commune, the projects' progress, the next public meetings."""
+    """Home: the latest active threads (with a member's unread marks), the local groups by
+    commune, the projects' progress, the next public meetings."""
+    from forum.discussions.activity import active_threads
     from forum.meetings.services import next_meetings
+    from forum.permissions import signed_in_user
     from forum.projects.figures import project_cards
 
     return render_template(
         "pages/index.html",
+        active=active_threads(signed_in_user()),
         communes=groups.communes_with_groups(),
         territory_groups=groups.territory_groups(),
         project_cards=project_cards(),

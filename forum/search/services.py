@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -23,7 +24,7 @@ from forum.discussions.models import Post, Thread
 from forum.extensions import db
 from forum.groups.models import Group
 from forum.markup import plain_text
-from forum.pagination import PageOf
+from forum.pagination import PageOf, clamp_page
 from forum.permissions import visible_posts
 from forum.search import analysis
 from forum.search.models import postgresql_index, sqlite_index
@@ -326,22 +327,42 @@ class SearchResult:
     rank: float  # higher is better (bm25 is negated on SQLite)
 
 
-def search(
-    query: str | Query,
+@dataclass(frozen=True)
+class Filters:
+    """What narrows a search besides its words (and its group): the author, a span of time
+    (UTC, `since` included, `until` excluded), one thread."""
+
+    author_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    thread_id: int | None = None
+
+    @property
+    def on_posts(self) -> bool:
+        """Whether the newest matches must be read with their posts (author, dates)."""
+        return self.author_id is not None or self.since is not None or self.until is not None
+
+
+NO_FILTERS = Filters()
+
+
+@dataclass(frozen=True)
+class Match:
+    post_id: int
+    rank: float
+    created_at: datetime
+    thread_id: int
+
+
+def ranked(
+    parsed: Query,
     *,
     group: Group | None = None,
-    page: int = 1,
-    per_page: int = PER_PAGE,
+    filters: Filters = NO_FILTERS,
     window: int | None = None,
-) -> PageOf:
-    """One page of the visible posts matching every term, best first, then newest.
-
-    Only the `window` (SEARCH_WINDOW) newest matches are ranked: when a word is in a large
-    share of the posts, finding and ranking every one of them takes seconds at a million
-    posts, while the newest are read from the end of the index, stopping there. `total`
-    then counts `window` and `capped` says that there are more; a more precise query ranks
-    everything it finds. Raises QueryError for an empty, too long or stop-words-only query."""
-    parsed = query if isinstance(query, Query) else parse_query(query)
+) -> tuple[list[Match], bool]:
+    """The visible posts matching every term, best first then newest, and whether there
+    were more than the window (see search()). One statement, plus none."""
     window = current_app.config["SEARCH_WINDOW"] if window is None else window
     if db.session.get_bind().dialect.name == "sqlite":
         index, post_id = sqlite_index, sqlite_index.c.rowid
@@ -368,10 +389,23 @@ def search(
     where = [matches]
     if group is not None and index is postgresql_index:
         where.append(index.c.group_id == group.id)  # (SQLite: in the MATCH expression)
+    if filters.thread_id is not None:
+        where.append(index.c.thread_id == filters.thread_id)
 
     def newest(limit: int):
-        """The newest matching index rows: the end of the index, read backwards."""
-        return select(post_id.label("post_id")).where(*where).order_by(post_id.desc()).limit(limit)
+        """The newest matching index rows: the end of the index, read backwards (with their
+        posts when the author or the dates narrow them, so that the window holds only
+        posts that pass)."""
+        query = select(post_id.label("post_id")).where(*where)
+        if filters.on_posts:
+            query = query.join(Post, Post.id == post_id)
+            if filters.author_id is not None:
+                query = query.where(Post.author_id == filters.author_id)
+            if filters.since is not None:
+                query = query.where(Post.created_at >= filters.since)
+            if filters.until is not None:
+                query = query.where(Post.created_at < filters.until)
+        return query.order_by(post_id.desc()).limit(limit)
 
     def readable(window_rows, *columns):
         """The window's rows that are still readable (the index may lag a moderation)."""
@@ -387,37 +421,69 @@ def search(
     # one more to tell whether there are more; Python sorts them and keeps the page.
     candidates = scored(newest(window + 1)).subquery("candidates")
     rows = db.session.execute(
-        readable(candidates, candidates.c.post_id, score_of(candidates), Post.created_at)
+        readable(
+            candidates,
+            candidates.c.post_id,
+            score_of(candidates),
+            Post.created_at,
+            Post.thread_id,
+        )
     ).all()
     capped = len(rows) > window
     if capped:
         rows.remove(min(rows, key=lambda row: row[0]))  # the oldest: outside the window
     rows.sort(key=lambda row: (row[1], row[2], row[0]), reverse=True)  # best, then newest
-    total = len(rows)
-    pages = max((total - 1) // per_page + 1, 1)
-    page = min(max(page, 1), pages)
-    found = [row[:2] for row in rows[(page - 1) * per_page : page * per_page]]
+    return [Match(row[0], float(row[1]), row[2], row[3]) for row in rows], capped
+
+
+def results(matches: list[Match], parsed: Query) -> list[SearchResult]:
+    """The matches as results to show, their posts loaded in one statement, words marked."""
+    if not matches:
+        return []
+    posts = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Post)
+            .options(joinedload(Post.thread).joinedload(Thread.group), joinedload(Post.author))
+            .where(Post.id.in_([m.post_id for m in matches]))
+        )
+    }
+    wanted = parsed.stems
     items = []
-    if found:
-        posts = {
-            p.id: p
-            for p in db.session.scalars(
-                select(Post)
-                .options(joinedload(Post.thread).joinedload(Thread.group), joinedload(Post.author))
-                .where(Post.id.in_([row[0] for row in found]))
+    for match in matches:
+        post = posts[match.post_id]
+        items.append(
+            SearchResult(
+                post=post,
+                thread=post.thread,
+                group=post.thread.group,
+                title=analysis.highlight(post.thread.title, wanted),
+                extract=analysis.extract(plain_text(post.body_html), wanted),
+                rank=match.rank,
             )
-        }
-        wanted = parsed.stems
-        for post_id_found, rank_found in found:
-            post = posts[post_id_found]
-            items.append(
-                SearchResult(
-                    post=post,
-                    thread=post.thread,
-                    group=post.thread.group,
-                    title=analysis.highlight(post.thread.title, wanted),
-                    extract=analysis.extract(plain_text(post.body_html), wanted),
-                    rank=float(rank_found),
-                )
-            )
-    return PageOf(items, page, pages, total, capped=capped)
+        )
+    return items
+
+
+def search(
+    query: str | Query,
+    *,
+    group: Group | None = None,
+    filters: Filters = NO_FILTERS,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    window: int | None = None,
+) -> PageOf:
+    """One page of the visible posts matching every term, best first, then newest.
+
+    Only the `window` (SEARCH_WINDOW) newest matches are ranked: when a word is in a large
+    share of the posts, finding and ranking every one of them takes seconds at a million
+    posts, while the newest are read from the end of the index, stopping there. `total`
+    then counts `window` and `capped` says that there are more; a more precise query ranks
+    everything it finds. Raises QueryError for an empty, too long or stop-words-only query."""
+    parsed = query if isinstance(query, Query) else parse_query(query)
+    matches, capped = ranked(parsed, group=group, filters=filters, window=window)
+    total = len(matches)
+    page, pages = clamp_page(page, total, per_page)
+    shown = matches[(page - 1) * per_page : page * per_page]
+    return PageOf(results(shown, parsed), page, pages, total, capped=capped)

@@ -19,6 +19,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import ConsoleMessage, Page, Response, expect
 
 from forum.discussions import services as discussions
+from forum.reactions import services as reactions
 from tests.browser.helpers import fill_register_form, sign_in
 
 SHOTS = Path("/tmp/shots")
@@ -59,11 +60,16 @@ def site(module_live_server) -> dict:
         ]
         discussions.edit_post(member, replies[0], body=BODIES[1] + "\n\nCorrigé.")
         document = _seed_document(member, group)
+        # Another member's reply, which the member thanked: reaction buttons and counts.
+        neighbour = f.make_user(name="Voisine")
+        theirs = discussions.reply(neighbour, thread, body="Je peux aider à la mairie.")
+        reactions.toggle(member, theirs, "thanks")
         return {
             "email": member.email,
             "slug": group.slug,
             "thread": thread.id,
             "document": document.id,
+            "mine": replies[1].id,
         }
 
 
@@ -161,6 +167,13 @@ def thread_as_member(page: Page, site: dict) -> Response | None:
     response = page.goto(f"/threads/{site['thread']}?page=2")
     expect(page.get_by_role("link", name="Citer").first).to_be_visible()
     expect(page.get_by_label("Votre réponse")).to_be_visible()
+    expect(page.get_by_role("button", name="Merci 1")).to_have_attribute("aria-pressed", "true")
+    return response
+
+
+def delete_confirmation(page: Page, site: dict) -> Response | None:
+    response = page.goto(f"/posts/{site['mine']}/delete")
+    expect(page.get_by_role("button", name="Supprimer le message")).to_be_visible()
     return response
 
 
@@ -175,6 +188,12 @@ def new_thread_with_errors(page: Page, site: dict) -> Response | None:
 def search_results(page: Page, site: dict) -> Response | None:
     response = page.goto("/search?q=mairie")
     expect(page.locator("mark").first).to_be_visible()
+    return response
+
+
+def search_with_filters(page: Page, site: dict) -> Response | None:
+    response = page.goto("/search?q=mairie&author=nobody&since=2026-01-01")
+    expect(page.get_by_label("Écrit par")).to_have_attribute("aria-invalid", "true")
     return response
 
 
@@ -217,6 +236,8 @@ PAGES: dict[str, tuple[str, Callable[[Page, dict], Response | None]]] = {
     "thread-as-member": ("member", thread_as_member),
     "new-thread-with-errors": ("member", new_thread_with_errors),
     "search": ("visitor", search_results),
+    "search-with-filters": ("visitor", search_with_filters),
+    "delete-confirmation": ("member", delete_confirmation),
     "notifications": ("member", notifications),
     "documents": ("visitor", documents),
     "document-as-member": ("member", document_as_member),

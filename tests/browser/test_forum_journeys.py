@@ -257,7 +257,8 @@ def test_visitor_reads_a_thread_and_its_atom_feed(page: Page, live_server):
     seed_reply(live_server, people["malik"]["id"], thread["id"], "Je viendrai avec deux voisins.")
 
     page.goto("/")
-    page.get_by_role("link", name="Quartier Nord").click()
+    groups = page.get_by_role("region", name="Groupes locaux par commune")
+    groups.get_by_role("link", name="Quartier Nord").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Quartier Nord")
     page.get_by_role("link", name="Permanence logement de samedi").click()
     expect(page).to_have_url(f"{live_server.url}/threads/{thread['id']}")
@@ -329,7 +330,10 @@ def test_member_starts_a_thread_quotes_previews_and_mentions(page: Page, live_se
     page.locator(f"#post-{alix_post}").get_by_role("link", name=QUOTE).click()
     expect(page).to_have_url(re.compile(rf"quote={alix_post}"))
     box = page.get_by_label(YOUR_REPLY)
-    expect(box).to_have_value("> **@alix** :\n> J'ai une cave sèche, rue Condorcet.\n\n")
+    expect(box).to_have_value(
+        f"> **@alix**, [message n° 2](/posts/{alix_post}) :\n"
+        "> J'ai une cave sèche, rue Condorcet.\n\n"
+    )
     box.fill(box.input_value() + "Merci ! @dominique, peux-tu aider Alix samedi ?")
 
     page.get_by_role("button", name=PREVIEW).click()

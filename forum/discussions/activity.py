@@ -1,0 +1,169 @@
+"""What is alive: lists of threads with the viewer's unread counts, and where a member's
+unread posts begin.
+
+A member's read position (`ReadState.last_read_number`) and the id of the first post past it
+come with the threads, in the statement that loads them (an outer join and a correlated
+subquery on the (thread_id, number) index): the unread counts and "jump to the first unread"
+links cost no statement of their own, whatever the number of threads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import joinedload
+
+from forum.accounts.models import User
+from forum.discussions.models import POSTS_PER_PAGE, THREADS_PER_PAGE, Post, ReadState, Thread
+from forum.extensions import db
+from forum.groups.models import Group
+from forum.pagination import PageOf, clamp_page, page_of_number
+from forum.permissions import visible_threads
+
+# How many threads the home page shows under "latest activity".
+HOME_THREADS = 10
+
+
+@dataclass
+class ThreadRow:
+    """A thread in a list, as the viewer sees it."""
+
+    thread: Thread
+    # Unread posts for a member: None when they never opened the thread (it is new to them),
+    # 0 when they have read it all. Always 0 for a visitor.
+    unread_count: int | None = 0
+    first_unread_id: int | None = None  # the post to jump to, when some are unread
+
+    @property
+    def unread(self) -> bool:
+        """Something the member has not seen: a thread never opened, or new posts."""
+        return self.unread_count is None or self.unread_count > 0
+
+    @property
+    def first_unread_page(self) -> int:
+        read = self.thread.last_number - (self.unread_count or 0)
+        return page_of_number(read + 1, POSTS_PER_PAGE)
+
+
+def _rows(query, viewer: User | None) -> list[ThreadRow]:
+    """The threads of `query` (a select of Thread), with their authors and last posters,
+    and the viewer's read positions: one statement."""
+    query = query.options(joinedload(Thread.author), joinedload(Thread.last_poster))
+    if viewer is None:
+        return [ThreadRow(t) for t in db.session.scalars(query)]
+    first_unread = (
+        select(Post.id)
+        .where(Post.thread_id == Thread.id, Post.number > ReadState.last_read_number)
+        .order_by(Post.number)
+        .limit(1)
+        .correlate(Thread, ReadState)
+        .scalar_subquery()
+    )
+    query = query.outerjoin(
+        ReadState, and_(ReadState.thread_id == Thread.id, ReadState.user_id == viewer.id)
+    ).add_columns(
+        ReadState.last_read_number,
+        # Only looked up where something is unread (CASE evaluates lazily on both engines).
+        case((ReadState.last_read_number < Thread.last_number, first_unread)),
+    )
+    rows = []
+    for thread, read, first_id in db.session.execute(query):
+        unread = None if read is None else max(thread.last_number - read, 0)
+        rows.append(ThreadRow(thread, unread, first_id))
+    return rows
+
+
+def group_threads(
+    group: Group, page: int, viewer: User | None, *, total: int | None = None
+) -> PageOf:
+    """One page of a group's threads, pinned first then by last activity, with the viewer's
+    unread counts.
+
+    `total` is the number of threads the viewer may see when the caller loaded it already
+    (groups.services.group_overview does, with the group); else it is counted here.
+    """
+    visible = [Thread.group_id == group.id, *visible_threads(viewer)]
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(Thread).where(*visible)) or 0
+    page, pages = clamp_page(page, total, THREADS_PER_PAGE)
+    offset = (page - 1) * THREADS_PER_PAGE
+    size = max(min(THREADS_PER_PAGE, total - offset), 0)
+    rows: list[ThreadRow] = []
+    if size:
+        newest_first = (Thread.is_pinned.desc(), Thread.last_posted_at.desc(), Thread.id.desc())
+        ids = select(Thread.id).where(*visible).limit(size)
+        # Walk the group's activity index from whichever end is nearer, so that the last
+        # page costs what the first one does (only the middle pages skip n/2 entries).
+        from_end = total - offset - size
+        if from_end < offset:
+            oldest_first = (Thread.is_pinned, Thread.last_posted_at, Thread.id)
+            ids = ids.order_by(*oldest_first).offset(from_end)
+        else:
+            ids = ids.order_by(*newest_first).offset(offset)
+        page_ids = ids.subquery()
+        rows = _rows(
+            select(Thread).join(page_ids, page_ids.c.id == Thread.id).order_by(*newest_first),
+            viewer,
+        )
+    return PageOf(rows, page, pages, total)
+
+
+def active_threads(viewer: User | None, limit: int = HOME_THREADS) -> list[ThreadRow]:
+    """The threads most recently posted in, across the groups (all public), as a visitor
+    may see them (the home page is the same for everyone but the unread marks): one
+    statement, a walk down the activity index (ix_threads_activity)."""
+    query = (
+        select(Thread)
+        .options(joinedload(Thread.group))
+        .where(*visible_threads(None))
+        .order_by(Thread.last_posted_at.desc(), Thread.id.desc())
+        .limit(limit)
+    )
+    return _rows(query, viewer)
+
+
+@dataclass
+class ReadingPosition:
+    """How far a member has read a thread, and the first post they have not read."""
+
+    state: ReadState | None  # the row itself (None: never opened), for read_up_to()
+    first_unread_number: int | None = None
+    first_unread_id: int | None = None
+
+    @property
+    def last_read(self) -> int:
+        return self.state.last_read_number if self.state is not None else 0
+
+    @property
+    def first_unread_page(self) -> int | None:
+        if self.first_unread_number is None:
+            return None
+        return page_of_number(self.first_unread_number, POSTS_PER_PAGE)
+
+
+def reading_position(user: User, thread: Thread) -> ReadingPosition:
+    """The member's read mark on the thread with its first unread post: one statement.
+
+    The ReadState row is kept in the position: read_up_to(state=position.state) then
+    needs no statement to find it."""
+    first = (
+        select(Post.id, Post.number)
+        .where(Post.thread_id == thread.id, Post.number > ReadState.last_read_number)
+        .order_by(Post.number)
+        .limit(1)
+        .correlate(ReadState)
+    )
+    first_id = first.with_only_columns(Post.id).scalar_subquery()
+    first_number = first.with_only_columns(Post.number).scalar_subquery()
+    row = db.session.execute(
+        select(ReadState, first_id, first_number).where(
+            ReadState.user_id == user.id, ReadState.thread_id == thread.id
+        )
+    ).first()
+    if row is None:
+        return ReadingPosition(None)
+    state, post_id, number = row
+    if state.last_read_number >= thread.last_number:
+        return ReadingPosition(state)
+    return ReadingPosition(state, number, post_id)
