@@ -64,8 +64,8 @@ def index_card(document: Document, version_id: int) -> None:
 
 
 def search_documents(raw: str, viewer: Any, *, group: Any = None) -> list[DocumentHit]:
-    """The documents the viewer may see whose text holds every term of the query (two
-    statements: the matching pages, then their documents)."""
+    """The documents the viewer may see whose text holds every term of the query (one
+    statement: the matching pages with their documents and groups)."""
     from forum.search.services import QueryError, parse_query
 
     try:
@@ -80,29 +80,24 @@ def search_documents(raw: str, viewer: Any, *, group: Any = None) -> list[Docume
     if group is not None:
         where.append(Document.group_id == group.id)
     rows = db.session.execute(
-        select(DocumentText.document_id, DocumentText.page, DocumentText.text)
+        select(Document, DocumentText.page, DocumentText.text)
         .join(Document, Document.id == DocumentText.document_id)
+        .options(joinedload(Document.group))
         .where(*where)
         .order_by(Document.updated_at.desc(), Document.id.desc(), DocumentText.page)
         .limit(ROWS)
     ).all()
     first: dict[int, tuple[int | None, str]] = {}
-    for document_id, page, text in rows:
-        seen = first.get(document_id)
+    documents: dict[int, Document] = {}
+    for document, page, text in rows:
+        documents[document.id] = document
+        seen = first.get(document.id)
         # A page of the file says more than the card: the card only when nothing else.
         if seen is None or (seen[0] == CARD_PAGE and page != CARD_PAGE):
-            first[document_id] = (page, text)
+            first[document.id] = (page, text)
         if len(first) >= RESULTS and all(p != CARD_PAGE for p, _ in first.values()):
             break
     ids = list(first)[:RESULTS]
-    if not ids:
-        return []
-    documents = {
-        d.id: d
-        for d in db.session.scalars(
-            select(Document).options(joinedload(Document.group)).where(Document.id.in_(ids))
-        )
-    }
     wanted = query.stems
     return [
         DocumentHit(
