@@ -37,6 +37,7 @@ from forum.projects.models import (
     counted_criteria,
     waiting_criteria,
 )
+from forum.projects.totals import refresh_totals
 from forum.urls import absolute_url
 
 # Bounds of a pledge: 200 hours a month is already more than a full-time job (151 h);
@@ -194,10 +195,12 @@ def _validated(project: Project, data: PledgeData) -> tuple[list[HelpKind], Comm
     return chosen, commune
 
 
-def _lock_project(project: Project) -> None:
+def lock_project(project: Project | int) -> None:
     """Pledges to one project queue here (a row lock on PostgreSQL; SQLite has one writer):
-    two pledges arriving together both see each other when thresholds are settled."""
-    db.session.execute(select(Project.id).where(Project.id == project.id).with_for_update()).first()
+    two pledges arriving together both see each other when thresholds are settled and
+    the totals refreshed."""
+    project_id = project if isinstance(project, int) else project.id
+    db.session.execute(select(Project.id).where(Project.id == project_id).with_for_update()).first()
 
 
 def save_pledge(user: User, project: Project, data: PledgeData) -> tuple[Pledge, bool]:
@@ -207,7 +210,7 @@ def save_pledge(user: User, project: Project, data: PledgeData) -> tuple[Pledge,
     conditional pledges whose threshold this one reaches start to count."""
     _check(user, "project.pledge", project)
     kinds, commune = _validated(project, data)
-    _lock_project(project)
+    lock_project(project)
     pledge = current_pledge(user, project)
     created = pledge is None
     now = utcnow()
@@ -240,6 +243,7 @@ def save_pledge(user: User, project: Project, data: PledgeData) -> tuple[Pledge,
     revise(pledge, user, "created" if created else "changed", kinds=kinds)
     _mail_pledge_saved(user, project, pledge, kinds, created=created)
     settle_thresholds(project, actor=user)
+    refresh_totals(project)
     return pledge, created
 
 
@@ -321,6 +325,7 @@ def _mail_pledge_saved(user, project, pledge, kinds, *, created: bool) -> None:
 
 def withdraw_pledge(user: User, project: Project) -> Pledge | None:
     """Withdraw the user's pledge (kept in its history); None when they had none."""
+    lock_project(project)
     pledge = current_pledge(user, project)
     if pledge is None:
         return None
@@ -330,6 +335,7 @@ def withdraw_pledge(user: User, project: Project) -> Pledge | None:
     pledge.updated_at = now
     db.session.flush()
     revise(pledge, user, "withdrawn")
+    refresh_totals(project)
     return pledge
 
 
@@ -394,6 +400,7 @@ def mark_pledge(actor: User, pledge: Pledge, status: PledgeStatus) -> Pledge:
         raise PledgeError(_l("This pledge was withdrawn by its member."))
     if pledge.status == status.value:
         return pledge
+    lock_project(pledge.project)
     pledge.status = status.value
     pledge.updated_at = utcnow()
     db.session.flush()
@@ -405,6 +412,7 @@ def mark_pledge(actor: User, pledge: Pledge, status: PledgeStatus) -> Pledge:
         group=audit_group(actor, pledge.project),
     )
     settle_thresholds(pledge.project)
+    refresh_totals(pledge.project)
     return pledge
 
 
