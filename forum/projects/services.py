@@ -163,11 +163,20 @@ def _check(user: User, action: str, project: Project) -> None:
         raise PledgeError(getattr(refused, "message", None) or _l("You cannot pledge here."))
 
 
-def _validated(project: Project, data: PledgeData) -> tuple[list[HelpKind], Commune]:
+def offered_help_kinds(project: Project, pledge: Pledge | None) -> list[HelpKind]:
+    """The forms of help a pledge may choose: those not retired, and the retired ones it
+    holds already (a pledge keeps what it chose)."""
+    held = {k.id for k in pledge.help_kinds} if pledge is not None else set()
+    return [k for k in project.help_kinds if not k.is_retired or k.id in held]
+
+
+def _validated(
+    project: Project, data: PledgeData, pledge: Pledge | None = None
+) -> tuple[list[HelpKind], Commune]:
     """The project's forms of help and the commune the data names; PledgeError otherwise."""
     if not data.help_kinds:
         raise PledgeError(_l("Choose at least one form of help."), "help_kinds")
-    kinds = {k.key: k for k in project.help_kinds}
+    kinds = {k.key: k for k in offered_help_kinds(project, pledge)}
     if any(key not in kinds for key in data.help_kinds):
         raise PledgeError(_l("Choose forms of help from this project's list."), "help_kinds")
     if not HOURS_MIN <= data.hours_per_month <= HOURS_MAX:
@@ -209,9 +218,9 @@ def save_pledge(user: User, project: Project, data: PledgeData) -> tuple[Pledge,
     A revision row keeps each version; a confirmation mail goes through the outbox;
     conditional pledges whose threshold this one reaches start to count."""
     _check(user, "project.pledge", project)
-    kinds, commune = _validated(project, data)
     lock_project(project)
     pledge = current_pledge(user, project)
+    kinds, commune = _validated(project, data, pledge)
     created = pledge is None
     now = utcnow()
     if pledge is None:
