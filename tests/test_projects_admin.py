@@ -196,7 +196,7 @@ def test_renaming_and_retiring_keep_the_pledges_that_chose_them(app, db, world):
     login_as(pledger, pledge.user)
     assert 'value="school"' in pledger.get("/projects/un-toit/pledge").get_data(as_text=True)
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "project.edit"))
-    assert entry.detail == "goal, description, help_kinds"
+    assert entry.detail == "goal,text,kinds"
     assert entry.actor_id == world["people"]["coordinator"].id
 
 
@@ -246,5 +246,5 @@ def test_an_admin_edits_status_dates_groups_and_the_edit_is_audited(app, db, wor
     )
     assert [g.slug for g in project.groups] == ["ldh-clamart"]
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "project.edit"))
-    assert entry.detail == "title, status, starts_on, target_participants, groups"
+    assert entry.detail == "title,status,dates,target,groups"
     assert db.session.scalar(select(HelpKind.id).where(HelpKind.retired_at.is_not(None))) is None

@@ -235,8 +235,19 @@ def _new_key(label: str, kinds) -> str:
     return key
 
 
-AUDITED = ("title", "slug", "goal", "description", "status", "starts_on", "ends_on")
-AUDITED += ("target_participants", "news_thread_id")
+# What changed, as the audit entry's short codes (its detail holds 40 characters).
+AUDITED = {
+    "title": "title",
+    "slug": "slug",
+    "goal": "goal",
+    "description": "text",
+    "status": "status",
+    "starts_on": "dates",
+    "ends_on": "dates",
+    "target_participants": "target",
+    "news_thread_id": "news",
+}
+DETAIL_MAX = 40
 
 
 def _state(project: Project) -> dict:
@@ -249,14 +260,17 @@ def _state(project: Project) -> dict:
 def _record_changes(actor: User, project: Project, before: dict, kinds_changed: bool) -> list[str]:
     after = _state(project)
     changed = [name for name in before if before[name] != after[name]]
+    codes = list(dict.fromkeys(AUDITED.get(name, name) for name in changed))
     if kinds_changed:
         changed.append("help_kinds")
+        codes.append("kinds")
     if changed:
+        detail = ",".join(codes)
         audit.record(
             actor,
             "project.edit",
             project,
             group=audit_group(actor, project),
-            detail=", ".join(changed),
+            detail=detail if len(detail) <= DETAIL_MAX else "many",
         )
     return changed
