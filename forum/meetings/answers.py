@@ -3,10 +3,11 @@ meeting's row lock; the confirmation mail with the meeting's .ics attached."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from forum.accounts.models import User
@@ -127,6 +128,40 @@ def _promote_waiting(meeting: Meeting) -> list[MeetingAnswer]:
     return promoted
 
 
+def _demote_over_capacity(meeting: Meeting) -> list[MeetingAnswer]:
+    """Seats taken away: the last to have taken a seat go back to the head of the waiting
+    list, in the order they came (before those already waiting: they had a seat), and are
+    told by mail. Under the meeting's row lock (update_meeting takes it)."""
+    if meeting.capacity is None or meeting.yes_count <= meeting.capacity:
+        return []
+    excess = meeting.yes_count - meeting.capacity
+    moved = list(
+        db.session.scalars(
+            select(MeetingAnswer)
+            .options(joinedload(MeetingAnswer.user))
+            .where(MeetingAnswer.meeting_id == meeting.id, MeetingAnswer.status == Answer.YES)
+            .order_by(MeetingAnswer.updated_at.desc(), MeetingAnswer.id.desc())
+            .limit(excess)
+        )
+    )
+    head = db.session.scalar(
+        select(func.min(MeetingAnswer.waiting_since)).where(
+            MeetingAnswer.meeting_id == meeting.id, MeetingAnswer.status == Answer.WAITING
+        )
+    )
+    head = min(head, utcnow()) if head is not None else utcnow()
+    # The latest seat moves last in line of those moved: whole seconds before the head.
+    for place, row in enumerate(moved, start=1):
+        row.status = Answer.WAITING.value
+        row.waiting_since = head - timedelta(seconds=place)
+        row.updated_at = utcnow()
+        meeting.yes_count -= 1
+        meeting.waiting_count += 1
+        _mail_answer(row.user, meeting, "demoted")
+    db.session.flush()
+    return moved
+
+
 def ics_attachment(meeting: Meeting) -> Attachment:
     from forum.meetings.calendar import meeting_calendar
 
@@ -148,6 +183,9 @@ def _mail_answer(user: User, meeting: Meeting, status: str) -> None:
         Answer.MAYBE.value: _l("You may come to “%(title)s”", title=meeting.title),
         Answer.WAITING.value: _l("You are on the waiting list of “%(title)s”", title=meeting.title),
         "promoted": _l("A seat is yours at “%(title)s”", title=meeting.title),
+        "demoted": _l(
+            "Fewer seats at “%(title)s”: you are back on the waiting list", title=meeting.title
+        ),
     }
     queue_mail(
         user.email,

@@ -25,6 +25,7 @@ from forum.groups.models import Group
 from forum.markup import render_markdown
 from forum.meetings.answers import (  # noqa: F401 - callers import them from here too
     ANSWERED,
+    _demote_over_capacity,
     _lock,
     _promote_waiting,
     answer,
@@ -213,9 +214,12 @@ def _new_uid() -> str:
     return f"{secrets.token_hex(16)}@toits-solidaires"
 
 
-def update_meeting(actor: User, meeting: Meeting, data: MeetingData) -> Meeting:
+def update_meeting(
+    actor: User, meeting: Meeting, data: MeetingData, *, record: bool = True
+) -> Meeting:
     """Change a meeting (one occurrence of a series: it becomes an override). Those who
-    answered hear of a new time or place; seats added take people off the waiting list."""
+    answered hear of a new time or place; seats added take people off the waiting list,
+    seats taken away put the last to have said yes back at its head (they are told)."""
     if meeting.is_cancelled:
         raise MeetingError(_l("This meeting is cancelled: it cannot be changed."))
     if meeting.series_id is not None:
@@ -236,9 +240,11 @@ def update_meeting(actor: User, meeting: Meeting, data: MeetingData) -> Meeting:
     meeting.updated_at = utcnow()
     if meeting.series_id is not None:
         meeting.is_override = True
+    _demote_over_capacity(meeting)
     _promote_waiting(meeting)
     db.session.flush()
-    audit.record(actor, "meeting.edit", meeting, group=meeting.group)
+    if record:
+        audit.record(actor, "meeting.edit", meeting, group=meeting.group)
     if moved or moved_place:
         events.meeting_changed.send(
             meeting, actor=actor, change="moved" if moved else "place", recipients=answered(meeting)
@@ -246,10 +252,15 @@ def update_meeting(actor: User, meeting: Meeting, data: MeetingData) -> Meeting:
     return meeting
 
 
-def cancel_meeting(actor: User, meeting: Meeting) -> Meeting:
-    """Cancel a meeting (one occurrence of a series: an EXDATE); those who answered hear."""
+def cancel_meeting(actor: User, meeting: Meeting, *, record: bool = True) -> Meeting:
+    """Cancel a meeting (one occurrence of a series: an EXDATE); those who answered hear.
+    A meeting that has begun cannot be cancelled: it took place (its minutes say how)."""
     if meeting.is_cancelled:
         return meeting
+    if meeting.has_started():
+        raise MeetingError(
+            _l("This meeting has already taken place: it can no longer be cancelled.")
+        )
     _lock(meeting)
     meeting.cancelled_at = utcnow()
     meeting.sequence += 1
@@ -258,11 +269,74 @@ def cancel_meeting(actor: User, meeting: Meeting) -> Meeting:
         meeting.series.sequence += 1
         meeting.series.updated_at = meeting.cancelled_at
     db.session.flush()
-    audit.record(actor, "meeting.cancel", meeting, group=meeting.group)
+    if record:
+        audit.record(actor, "meeting.cancel", meeting, group=meeting.group)
     events.meeting_changed.send(
         meeting, actor=actor, change="cancelled", recipients=answered(meeting)
     )
     return meeting
+
+
+# --- A series from one occurrence on ----------------------------------------------------
+
+THIS, FOLLOWING = "this", "following"  # the scope of a change to an occurrence
+
+
+def following_occurrences(meeting: Meeting, now: datetime | None = None) -> list[Meeting]:
+    """This occurrence and the later ones of its series, neither cancelled nor begun."""
+    if meeting.series_id is None:
+        return [meeting]
+    return list(
+        db.session.scalars(
+            select(Meeting)
+            .where(
+                Meeting.series_id == meeting.series_id,
+                Meeting.recurrence_id >= meeting.recurrence_id,
+                Meeting.cancelled_at.is_(None),
+                Meeting.starts_at > (now or utcnow()),
+            )
+            .order_by(Meeting.recurrence_id)
+        )
+    )
+
+
+def update_following(actor: User, meeting: Meeting, data: MeetingData) -> list[Meeting]:
+    """Change this occurrence and the following ones alike: the same title, place, agenda
+    and seats; their times moved as this one's, in Paris wall-clock time (a 19:00 meeting
+    moved to 18:30 is at 18:30 on each date, across the change of hour)."""
+    if meeting.is_cancelled:
+        raise MeetingError(_l("This meeting is cancelled: it cannot be changed."))
+    if meeting.has_started():
+        raise MeetingError(_l("This meeting has begun: change the following ones from the next."))
+    check_data(data, new=False)
+    shift = _wall(data.starts_at) - _wall(meeting.starts_at)
+    length = data.ends_at - data.starts_at
+    changed = []
+    for row in following_occurrences(meeting):
+        start = from_paris(_wall(row.starts_at) + shift)
+        one = MeetingData(**{**data.__dict__, "starts_at": start, "ends_at": start + length})
+        changed.append(update_meeting(actor, row, one, record=False))
+    audit.record(
+        actor, "meeting.edit", meeting, group=meeting.group, detail=f"following ×{len(changed)}"
+    )
+    return changed
+
+
+def cancel_following(actor: User, meeting: Meeting) -> list[Meeting]:
+    """Cancel this occurrence and the following ones (EXDATEs); those who answered hear."""
+    if meeting.is_cancelled:
+        return []
+    if meeting.has_started():
+        cancel_meeting(actor, meeting)  # says why it cannot
+    rows = [cancel_meeting(actor, row, record=False) for row in following_occurrences(meeting)]
+    audit.record(
+        actor, "meeting.cancel", meeting, group=meeting.group, detail=f"following ×{len(rows)}"
+    )
+    return rows
+
+
+def _wall(moment: datetime) -> datetime:
+    return to_paris(moment).replace(tzinfo=None)
 
 
 # --- Reading ---------------------------------------------------------------------------
