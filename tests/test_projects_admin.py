@@ -248,3 +248,20 @@ def test_an_admin_edits_status_dates_groups_and_the_edit_is_audited(app, db, wor
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "project.edit"))
     assert entry.detail == "title,status,dates,target,groups"
     assert db.session.scalar(select(HelpKind.id).where(HelpKind.retired_at.is_not(None))) is None
+
+
+def test_the_editing_rule_for_each_kind_of_coordinator(app, db, world):
+    from forum.db import utcnow
+    from forum.permissions import can
+
+    project = world["project"]
+    people = world["people"]
+    assert can("project.edit_text", project, user=people["coordinator"])
+    assert can("project.edit_text", project, user=people["admin"])
+    # They see the pledges (the archived group takes part) but edit nothing: read-only.
+    assert can("project.see_pledges", project, user=people["archived_coordinator"])
+    assert not can("project.edit_text", project, user=people["archived_coordinator"])
+    people["coordinator"].suspended_at = utcnow()
+    assert not can("project.edit_text", project, user=people["coordinator"])
+    assert not can("project.edit_text", project, user=people["member"])
+    db.session.rollback()
