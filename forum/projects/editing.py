@@ -110,7 +110,9 @@ def _apply_text(project: Project, data: ProjectText) -> None:
     goal = " ".join(data.goal.split())
     if not goal:
         raise ProjectEditError(_l("Say what the project aims at."), "goal")
-    if len(goal) > GOAL_MAX or len(data.description) > DESCRIPTION_MAX:
+    if len(goal) > GOAL_MAX:
+        raise ProjectEditError(_l("This text is too long."), "goal")
+    if len(data.description) > DESCRIPTION_MAX:
         raise ProjectEditError(_l("This text is too long."), "description")
     project.goal = goal
     description = data.description.replace("\x00", "").strip()
@@ -122,6 +124,8 @@ def _apply_text(project: Project, data: ProjectText) -> None:
 def _check_details(data: ProjectData, slug: str, project: Project | None) -> None:
     if not " ".join(data.title.split()):
         raise ProjectEditError(_l("Give the project a title."), "title")
+    if len(" ".join(data.title.split())) > TITLE_MAX:
+        raise ProjectEditError(_l("This text is too long."), "title")
     if not SLUG_PATTERN.match(slug) or len(slug) > SLUG_MAX:
         raise ProjectEditError(_l("Lower-case letters, digits and hyphens only."), "slug")
     taken = db.session.scalar(select(Project.id).where(Project.slug == slug))
