@@ -127,6 +127,7 @@ def test_an_admin_creates_a_project_through_the_form(app, db, world):
     assert project.news_thread_id == news.id
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "project.create"))
     assert entry.target_id == project.id and entry.group_id == world["clamart"].id
+    assert "a créé un projet" in client.get("/admin/audit").get_data(as_text=True)
     page = client.get("/projects/ecoles-ouvertes/").get_data(as_text=True)
     assert "scolariser 20 enfants" in page and "Aide aux devoirs" in page
     assert "Écoles ouvertes" in client.get("/admin/projects").get_data(as_text=True)
