@@ -98,3 +98,41 @@ def test_the_page_reads_the_kept_totals(app, db):
     db.session.commit()
     page = app.test_client().get(f"/projects/{project.slug}/").get_data(as_text=True)
     assert "34 heures" not in page
+
+
+def test_pledges_sent_at_once_leave_the_totals_right(app, db, monkeypatch):
+    """Four members pledge at the same moment, each in their own connection: every refresh
+    runs under the project's lock, so the last one counts the others' pledges too."""
+    import time
+
+    from tests.conftest import CSRF_RE, login_as
+    from tests.test_concurrency import at_once
+
+    project = make_project("un-toit", groups_taking_part=[make_group(commune=make_commune())])
+    people = [make_user() for _ in range(4)]
+    db.session.commit()
+    url = "/projects/un-toit/pledge"
+    pending = []
+    for person in people:
+        client = app.test_client()
+        login_as(client, person)
+        token = CSRF_RE.search(client.get(url).get_data(as_text=True)).group(1)
+        data = {"csrf_token": token, "help_kinds": ["school"], "hours_per_month": "2"}
+        pending.append((client, {**data, "commune": "92023"}))
+    count = totals.count_totals
+
+    def slow_count(*args, **kwargs):
+        time.sleep(0.1)  # widen the window between counting and writing the rows
+        return count(*args, **kwargs)
+
+    monkeypatch.setattr(totals, "count_totals", slow_count)
+
+    def send():
+        client, data = pending.pop()
+        return client.post(url, data=data).status_code
+
+    assert at_once(4, send) == [302] * 4
+    monkeypatch.setattr(totals, "count_totals", count)
+    db.session.expire_all()
+    assert same(project).by_kind == {next(k.id for k in project.help_kinds if k.key == "school"): 4}
+    assert figures.project_figures(project).count == 4
