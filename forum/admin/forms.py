@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from forum.forms import Form, choices, email_field, no_control_chars
+from forum.projects.forms import ChoiceField, MultiCheckboxField, ProjectTextForm, WholeNumberField
+from forum.projects.models import ProjectStatus
 
 # Several forms share the admin page: fields with the same name get distinct ids.
 
@@ -143,3 +152,69 @@ class ArchiveForm(Form):
     """Archive or bring back: `action` = archive or restore."""
 
     action = SelectField(choices=choices([("archive", "archive"), ("restore", "restore")]))
+
+
+TARGET_MESSAGE = _l("Give a number of participants between 0 and 100000.")
+
+
+class ProjectForm(ProjectTextForm):
+    """Everything a site admin sets on a project (the text and forms of help included)."""
+
+    title = StringField(
+        _l("Title"),
+        validators=[InputRequired(), Length(min=3, max=150), no_control_chars],
+        render_kw={"maxlength": 150},
+    )
+    slug = StringField(
+        _l("Address in the site"),
+        validators=[
+            Optional(),
+            Length(max=60),
+            Regexp(
+                r"^[a-z0-9]+(-[a-z0-9]+)*$",
+                message=_l("Lower-case letters, digits and hyphens only."),
+            ),
+        ],
+        description=_l("Leave empty to make it from the title."),
+        render_kw={"maxlength": 60},
+    )
+    status = ChoiceField(
+        _l("Status"),
+        choices=choices(
+            [
+                (ProjectStatus.OPEN.value, _l("Open: it takes pledges")),
+                (ProjectStatus.CLOSED.value, _l("Closed: no new pledges")),
+                (ProjectStatus.FINISHED.value, _l("Finished")),
+            ]
+        ),
+        default=ProjectStatus.OPEN.value,
+        validators=[InputRequired()],
+    )
+    starts_on = DateField(_l("First day (optional)"), validators=[Optional()])
+    ends_on = DateField(_l("Last day (optional)"), validators=[Optional()])
+    target_participants = WholeNumberField(
+        _l("Participants hoped for"),
+        validators=[
+            InputRequired(message=TARGET_MESSAGE),
+            NumberRange(min=0, max=100_000, message=TARGET_MESSAGE),
+        ],
+        invalid_message=TARGET_MESSAGE,
+        default=0,
+        render_kw={"inputmode": "numeric", "min": 0},
+    )
+    groups = MultiCheckboxField(
+        _l("Groups taking part"),
+        description=_l("Their coordinators see the pledges in detail and edit the text."),
+        invalid_message=_l("Choose groups from the list."),
+    )
+    news_thread = WholeNumberField(
+        _l("News discussion (optional)"),
+        validators=[Optional()],
+        invalid_message=_l("Give the discussion's number, as in /threads/123."),
+        description=_l("The number in the discussion's address, as in /threads/123."),
+        render_kw={"inputmode": "numeric"},
+    )
+
+    def validate_ends_on(self, field) -> None:
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("The project must end on or after its first day."))

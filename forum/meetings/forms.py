@@ -129,6 +129,21 @@ class MeetingForm(Form):
             raise ValidationError(_l("The meeting must end after it starts."))
 
 
+class EditMeetingForm(MeetingForm):
+    """Changing a meeting; for an occurrence of a series, this date only or the following."""
+
+    scope = RadioField(
+        _l("Change"),
+        choices=choices(
+            [
+                ("this", _l("This date only")),
+                ("following", _l("This date and the following ones")),
+            ]
+        ),
+        default="this",  # a form without the choice (a one-off meeting) changes one date
+    )
+
+
 class NewMeetingForm(MeetingForm):
     repeat = RadioField(
         _l("Repeat"),

@@ -1,6 +1,7 @@
-"""Meeting rules: planning, repeating, answering (capacity, waiting list), cancelling,
-reading. Plain functions; they flush, never commit. Minutes and decisions are in
-`minutes.py`, the reminders of `flask reminders` in `reminders.py`."""
+"""Meeting rules: planning, repeating, cancelling, reading. Plain functions; they flush,
+never commit. Answers and the waiting list are in `answers.py` (imported here too, for
+callers), minutes and decisions in `minutes.py`, the reminders of `flask reminders` in
+`reminders.py`."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, rrule, weekday
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from forum import audit, events
@@ -21,12 +22,23 @@ from forum.accounts.models import User
 from forum.db import utcnow
 from forum.extensions import db
 from forum.groups.models import Group
-from forum.mail import Attachment, queue_mail
 from forum.markup import render_markdown
+from forum.meetings.answers import (  # noqa: F401 - callers import them from here too
+    ANSWERED,
+    _demote_over_capacity,
+    _lock,
+    _promote_waiting,
+    answer,
+    answered,
+    answers_of,
+    ics_attachment,
+    my_answer,
+    remove_answers,
+)
+from forum.meetings.errors import MeetingError
 from forum.meetings.models import (
     MEETINGS_PER_PAGE,
     PARIS,
-    Answer,
     Frequency,
     Meeting,
     MeetingAnswer,
@@ -34,8 +46,7 @@ from forum.meetings.models import (
     Visibility,
 )
 from forum.pagination import PageOf, clamp_page
-from forum.permissions import refusal, visible_meetings
-from forum.urls import absolute_url
+from forum.permissions import visible_meetings
 
 log = logging.getLogger(__name__)
 
@@ -48,17 +59,6 @@ CAPACITY_MAX = 10_000
 MAX_OCCURRENCES = 104  # two years of weekly meetings
 MAX_SPAN = relativedelta(years=2)
 MAX_LENGTH = timedelta(hours=24)  # a meeting lasts a day at most
-ANSWERED = (Answer.YES.value, Answer.MAYBE.value, Answer.WAITING.value)
-
-
-class MeetingError(Exception):
-    """A domain rule refused the change; `message` is for the user, `field` names the
-    form field it concerns (None: the whole form)."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(message)  # a lazy string: read in the user's language, later
-        self.message = message
-        self.field = field
 
 
 def from_paris(local: datetime) -> datetime:
@@ -214,9 +214,12 @@ def _new_uid() -> str:
     return f"{secrets.token_hex(16)}@toits-solidaires"
 
 
-def update_meeting(actor: User, meeting: Meeting, data: MeetingData) -> Meeting:
+def update_meeting(
+    actor: User, meeting: Meeting, data: MeetingData, *, record: bool = True
+) -> Meeting:
     """Change a meeting (one occurrence of a series: it becomes an override). Those who
-    answered hear of a new time or place; seats added take people off the waiting list."""
+    answered hear of a new time or place; seats added take people off the waiting list,
+    seats taken away put the last to have said yes back at its head (they are told)."""
     if meeting.is_cancelled:
         raise MeetingError(_l("This meeting is cancelled: it cannot be changed."))
     if meeting.series_id is not None:
@@ -237,9 +240,11 @@ def update_meeting(actor: User, meeting: Meeting, data: MeetingData) -> Meeting:
     meeting.updated_at = utcnow()
     if meeting.series_id is not None:
         meeting.is_override = True
+    _demote_over_capacity(meeting)
     _promote_waiting(meeting)
     db.session.flush()
-    audit.record(actor, "meeting.edit", meeting, group=meeting.group)
+    if record:
+        audit.record(actor, "meeting.edit", meeting, group=meeting.group)
     if moved or moved_place:
         events.meeting_changed.send(
             meeting, actor=actor, change="moved" if moved else "place", recipients=answered(meeting)
@@ -247,10 +252,15 @@ def update_meeting(actor: User, meeting: Meeting, data: MeetingData) -> Meeting:
     return meeting
 
 
-def cancel_meeting(actor: User, meeting: Meeting) -> Meeting:
-    """Cancel a meeting (one occurrence of a series: an EXDATE); those who answered hear."""
+def cancel_meeting(actor: User, meeting: Meeting, *, record: bool = True) -> Meeting:
+    """Cancel a meeting (one occurrence of a series: an EXDATE); those who answered hear.
+    A meeting that has begun cannot be cancelled: it took place (its minutes say how)."""
     if meeting.is_cancelled:
         return meeting
+    if meeting.has_started():
+        raise MeetingError(
+            _l("This meeting has already taken place: it can no longer be cancelled.")
+        )
     _lock(meeting)
     meeting.cancelled_at = utcnow()
     meeting.sequence += 1
@@ -259,168 +269,74 @@ def cancel_meeting(actor: User, meeting: Meeting) -> Meeting:
         meeting.series.sequence += 1
         meeting.series.updated_at = meeting.cancelled_at
     db.session.flush()
-    audit.record(actor, "meeting.cancel", meeting, group=meeting.group)
+    if record:
+        audit.record(actor, "meeting.cancel", meeting, group=meeting.group)
     events.meeting_changed.send(
         meeting, actor=actor, change="cancelled", recipients=answered(meeting)
     )
     return meeting
 
 
-def answered(meeting: Meeting) -> list[int]:
-    """Who said yes, maybe or waits for a seat."""
+# --- A series from one occurrence on ----------------------------------------------------
+
+THIS, FOLLOWING = "this", "following"  # the scope of a change to an occurrence
+
+
+def following_occurrences(meeting: Meeting, now: datetime | None = None) -> list[Meeting]:
+    """This occurrence and the later ones of its series, neither cancelled nor begun."""
+    if meeting.series_id is None:
+        return [meeting]
     return list(
         db.session.scalars(
-            select(MeetingAnswer.user_id).where(
-                MeetingAnswer.meeting_id == meeting.id, MeetingAnswer.status.in_(ANSWERED)
+            select(Meeting)
+            .where(
+                Meeting.series_id == meeting.series_id,
+                Meeting.recurrence_id >= meeting.recurrence_id,
+                Meeting.cancelled_at.is_(None),
+                Meeting.starts_at > (now or utcnow()),
             )
+            .order_by(Meeting.recurrence_id)
         )
     )
 
 
-# --- Answering -------------------------------------------------------------------------
-
-
-def _lock(meeting: Meeting) -> None:
-    """Take the meeting's row before reading its counters: concurrent answers queue here.
-
-    PostgreSQL: SELECT … FOR UPDATE. SQLite locks the whole database for the first writer
-    only: an UPDATE that changes nothing takes the write lock before anything is read."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(
-            select(Meeting.id).where(Meeting.id == meeting.id).with_for_update()
-        ).first()
-    else:
-        db.session.execute(
-            update(Meeting)
-            .where(Meeting.id == meeting.id)
-            .values(yes_count=Meeting.yes_count)
-            .execution_options(synchronize_session=False)
-        )
-    db.session.refresh(meeting)
-
-
-def _count(meeting: Meeting, status: str | None, delta: int) -> None:
-    if status == Answer.YES:
-        meeting.yes_count += delta
-    elif status == Answer.MAYBE:
-        meeting.maybe_count += delta
-    elif status == Answer.WAITING:
-        meeting.waiting_count += delta
-
-
-def answer(user: User, meeting: Meeting, status: str) -> MeetingAnswer:
-    """Record a member's answer. Past capacity a "yes" waits for a seat; a seat freed goes
-    to the first who waits (with a mail). Under the meeting's row lock: the last seat,
-    taken by two at the same moment, goes to one."""
-    refused = refusal(user, "meeting.rsvp", meeting)
-    if refused:
-        raise MeetingError(getattr(refused, "message", None) or _l("You cannot answer here."))
-    if status not in (Answer.YES, Answer.MAYBE, Answer.NO):
-        raise MeetingError(_l("Answer yes, maybe or no."), "status")
-    _lock(meeting)
-    row = db.session.scalar(
-        select(MeetingAnswer).where(
-            MeetingAnswer.meeting_id == meeting.id, MeetingAnswer.user_id == user.id
-        )
+def update_following(actor: User, meeting: Meeting, data: MeetingData) -> list[Meeting]:
+    """Change this occurrence and the following ones alike: the same title, place, agenda
+    and seats; their times moved as this one's, in Paris wall-clock time (a 19:00 meeting
+    moved to 18:30 is at 18:30 on each date, across the change of hour)."""
+    if meeting.is_cancelled:
+        raise MeetingError(_l("This meeting is cancelled: it cannot be changed."))
+    if meeting.has_started():
+        raise MeetingError(_l("This meeting has begun: change the following ones from the next."))
+    check_data(data, new=False)
+    shift = _wall(data.starts_at) - _wall(meeting.starts_at)
+    length = data.ends_at - data.starts_at
+    changed = []
+    for row in following_occurrences(meeting):
+        start = from_paris(_wall(row.starts_at) + shift)
+        one = MeetingData(**{**data.__dict__, "starts_at": start, "ends_at": start + length})
+        changed.append(update_meeting(actor, row, one, record=False))
+    audit.record(
+        actor, "meeting.edit", meeting, group=meeting.group, detail=f"following ×{len(changed)}"
     )
-    old = row.status if row is not None else None
-    new = status
-    if status == Answer.YES and old in (Answer.YES, Answer.WAITING):
-        new = old  # answering yes again keeps one's seat, or one's place in the queue
-    elif (
-        status == Answer.YES
-        and meeting.capacity is not None
-        and meeting.yes_count >= meeting.capacity
-    ):
-        new = Answer.WAITING.value
-    if row is None:
-        row = MeetingAnswer(meeting_id=meeting.id, user_id=user.id, status=new)
-        db.session.add(row)
-    if old != new:
-        _count(meeting, old, -1)
-        _count(meeting, new, +1)
-        row.status = new
-        row.updated_at = utcnow()
-        row.waiting_since = utcnow() if new == Answer.WAITING else None
-    db.session.flush()
-    if old == Answer.YES and new != Answer.YES:
-        _promote_waiting(meeting)
-    if old != new and new != Answer.NO:
-        _mail_answer(user, meeting, new)
-    return row
+    return changed
 
 
-def _promote_waiting(meeting: Meeting) -> list[MeetingAnswer]:
-    """Give the free seats to those who wait, first come first served; they get a mail."""
-    free = None if meeting.capacity is None else meeting.capacity - meeting.yes_count
-    if free is not None and free <= 0:
+def cancel_following(actor: User, meeting: Meeting) -> list[Meeting]:
+    """Cancel this occurrence and the following ones (EXDATEs); those who answered hear."""
+    if meeting.is_cancelled:
         return []
-    query = (
-        select(MeetingAnswer)
-        .options(joinedload(MeetingAnswer.user))
-        .where(MeetingAnswer.meeting_id == meeting.id, MeetingAnswer.status == Answer.WAITING)
-        .order_by(MeetingAnswer.waiting_since, MeetingAnswer.id)
+    if meeting.has_started():
+        cancel_meeting(actor, meeting)  # says why it cannot
+    rows = [cancel_meeting(actor, row, record=False) for row in following_occurrences(meeting)]
+    audit.record(
+        actor, "meeting.cancel", meeting, group=meeting.group, detail=f"following ×{len(rows)}"
     )
-    if free is not None:
-        query = query.limit(free)
-    promoted = list(db.session.scalars(query))
-    for row in promoted:
-        row.status = Answer.YES.value
-        row.waiting_since = None
-        row.updated_at = utcnow()
-        meeting.yes_count += 1
-        meeting.waiting_count -= 1
-        _mail_answer(row.user, meeting, "promoted")
-    db.session.flush()
-    return promoted
+    return rows
 
 
-def ics_attachment(meeting: Meeting) -> Attachment:
-    from forum.meetings.calendar import meeting_calendar
-
-    return Attachment(
-        filename=f"reunion-{meeting.id}.ics",
-        content_type="text/calendar; charset=utf-8",
-        data=meeting_calendar(meeting),
-    )
-
-
-def _mail_answer(user: User, meeting: Meeting, status: str) -> None:
-    """Confirm an answer (or a seat freed) by mail, with the meeting's .ics attached."""
-    from forum.notifications.delivery import can_receive_mail
-
-    if not can_receive_mail(user):
-        return
-    subjects = {
-        Answer.YES.value: _l("You are coming to “%(title)s”", title=meeting.title),
-        Answer.MAYBE.value: _l("You may come to “%(title)s”", title=meeting.title),
-        Answer.WAITING.value: _l("You are on the waiting list of “%(title)s”", title=meeting.title),
-        "promoted": _l("A seat is yours at “%(title)s”", title=meeting.title),
-    }
-    queue_mail(
-        user.email,
-        "meeting_answer",
-        subject=subjects[status],
-        locale=user.locale,
-        attachments=[ics_attachment(meeting)],
-        user=user,
-        meeting=meeting,
-        status=status,
-        url=absolute_url("meetings.show_meeting", meeting_id=meeting.id),
-    )
-
-
-def remove_answers(user: User) -> None:
-    """A deleted account's answers go; a seat it held goes to the first who waits."""
-    rows = db.session.scalars(select(MeetingAnswer).where(MeetingAnswer.user_id == user.id)).all()
-    for row in rows:
-        meeting = db.session.get(Meeting, row.meeting_id)
-        _lock(meeting)
-        _count(meeting, row.status, -1)
-        db.session.delete(row)
-        db.session.flush()
-        if row.status == Answer.YES and not meeting.is_cancelled and not meeting.has_started():
-            _promote_waiting(meeting)
+def _wall(moment: datetime) -> datetime:
+    return to_paris(moment).replace(tzinfo=None)
 
 
 # --- Reading ---------------------------------------------------------------------------
@@ -433,28 +349,6 @@ def load_meeting(meeting_id: int) -> Meeting | None:
         .options(joinedload(Meeting.group).joinedload(Group.commune), joinedload(Meeting.series))
         .where(Meeting.id == meeting_id)
     )
-
-
-def my_answer(user: Any, meeting: Meeting) -> MeetingAnswer | None:
-    if user is None:
-        return None
-    return db.session.scalar(
-        select(MeetingAnswer).where(
-            MeetingAnswer.meeting_id == meeting.id, MeetingAnswer.user_id == user.id
-        )
-    )
-
-
-def answers_of(meeting: Meeting) -> list[MeetingAnswer]:
-    """Every answer with its member, for the coordinators: yes, waiting (in order), maybe, no."""
-    rows = db.session.scalars(
-        select(MeetingAnswer)
-        .options(joinedload(MeetingAnswer.user))
-        .where(MeetingAnswer.meeting_id == meeting.id)
-        .order_by(MeetingAnswer.waiting_since, MeetingAnswer.id)
-    ).all()
-    order = {Answer.YES: 0, Answer.WAITING: 1, Answer.MAYBE: 2, Answer.NO: 3}
-    return sorted(rows, key=lambda a: order[Answer(a.status)])
 
 
 def group_meetings(group: Group, viewer: Any, page: int, *, past: bool) -> PageOf:

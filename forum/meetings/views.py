@@ -15,7 +15,13 @@ from forum.extensions import db
 from forum.forms import ActionForm, choices
 from forum.groups.models import Group
 from forum.meetings import bp, calendar, minutes, services
-from forum.meetings.forms import AnswerForm, MeetingForm, MinutesForm, NewMeetingForm
+from forum.meetings.forms import (
+    AnswerForm,
+    EditMeetingForm,
+    MeetingForm,
+    MinutesForm,
+    NewMeetingForm,
+)
 from forum.meetings.models import Decision, Meeting
 from forum.meetings.services import MeetingData, MeetingError, from_paris, to_paris
 from forum.permissions import can, refusal_message, require, signed_in_user
@@ -192,24 +198,49 @@ def new_meeting(slug: str):
 
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
 def edit_meeting(meeting_id: int):
-    """Change a meeting (an occurrence of a series alone)."""
+    """Change a meeting; an occurrence of a series alone, or with the following ones."""
     meeting = _meeting(meeting_id, "meeting.manage")
     if request.method == "GET":
-        form = MeetingForm(obj=meeting)
+        form = EditMeetingForm(obj=meeting)
         form.starts_at.data = to_paris(meeting.starts_at).replace(tzinfo=None)
         form.ends_at.data = to_paris(meeting.ends_at).replace(tzinfo=None)
+        form.scope.data = "this"
     else:
-        form = MeetingForm()
+        form = EditMeetingForm()
     if meeting.series_id is not None:
         form.visibility.data = meeting.visibility
+    else:
+        form.scope.data = "this"
+    if meeting.yes_count:
+        form.capacity.description = _(
+            "%(num)s people are coming. With fewer seats, the last to have said yes go back "
+            "to the head of the waiting list, and are told by e-mail; seats added go to "
+            "those who wait.",
+            num=meeting.yes_count,
+        )
     if form.validate_on_submit():
+        coming = meeting.yes_count
         try:
-            services.update_meeting(current_user, meeting, _data(form))
+            if form.scope.data == "following":
+                changed = services.update_following(current_user, meeting, _data(form))
+            else:
+                changed = [services.update_meeting(current_user, meeting, _data(form))]
         except MeetingError as exc:
             _show_error(form, exc)
         else:
             db.session.commit()
-            flash(_("The meeting is updated."), "success")
+            if len(changed) > 1:
+                flash(_("%(num)s meetings of the series are updated.", num=len(changed)), "success")
+            else:
+                flash(_("The meeting is updated."), "success")
+            if meeting.yes_count < coming and meeting.capacity is not None:
+                flash(
+                    _(
+                        "%(num)s people are back on the waiting list; they are told by e-mail.",
+                        num=coming - meeting.yes_count,
+                    ),
+                    "info",
+                )
             return redirect(url_for("meetings.show_meeting", meeting_id=meeting.id))
     status = 400 if request.method == "POST" else 200
     return render_template(
@@ -219,11 +250,29 @@ def edit_meeting(meeting_id: int):
 
 @bp.route("/meetings/<int:meeting_id>/cancel", methods=["POST"])
 def cancel_meeting(meeting_id: int):
-    """Cancel a meeting (one occurrence of a series); those who answered are told."""
+    """Cancel a meeting (one occurrence of a series, or it and the following ones); those
+    who answered are told. A meeting that has begun is not cancelled: the page says why."""
     meeting = _meeting(meeting_id, "meeting.manage")
-    services.cancel_meeting(current_user, meeting)
+    try:
+        if request.form.get("scope") == "following":
+            rows = services.cancel_following(current_user, meeting)
+        else:
+            rows = [services.cancel_meeting(current_user, meeting)]
+    except MeetingError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("meetings.show_meeting", meeting_id=meeting_id))
     db.session.commit()
-    flash(_("The meeting is cancelled; those who answered are told."), "info")
+    if len(rows) > 1:
+        flash(
+            _(
+                "%(num)s meetings of the series are cancelled; those who answered are told.",
+                num=len(rows),
+            ),
+            "info",
+        )
+    else:
+        flash(_("The meeting is cancelled; those who answered are told."), "info")
     return redirect(url_for("meetings.show_meeting", meeting_id=meeting.id))
 
 

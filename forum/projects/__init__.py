@@ -2,4 +2,5 @@ from flask import Blueprint
 
 bp = Blueprint("projects", __name__)
 
-from forum.projects import views  # noqa: E402, F401
+# `rules` registers the project editing rule into forum.permissions.
+from forum.projects import rules, views  # noqa: E402, F401

@@ -14,15 +14,14 @@ from forum.extensions import db
 from forum.groups.models import Commune, Group
 from forum.permissions import visible_posts
 from forum.projects.models import (
-    COUNTED_STATUSES,
     HelpKind,
     Pledge,
-    PledgeHelp,
     Project,
+    ProjectCommuneTotal,
     ProjectGroup,
+    ProjectKindTotal,
     ProjectStatus,
     counted_criteria,
-    waiting_criteria,
 )
 
 NAMES_SHOWN = 100
@@ -68,29 +67,33 @@ class ProjectFigures:
 
 def project_figures(project: Project) -> ProjectFigures:
     """The totals by form of help and by commune, and the names shown: three statements
-    whatever the number of pledges."""
-    counted = counted_criteria()
+    that read the kept totals (`totals.refresh_totals`), whatever the number of pledges."""
     kinds = db.session.execute(
-        select(HelpKind.key, HelpKind.label, func.count(Pledge.id))
-        .outerjoin(PledgeHelp, PledgeHelp.help_kind_id == HelpKind.id)
-        .outerjoin(Pledge, and_(Pledge.id == PledgeHelp.pledge_id, counted))
+        select(
+            HelpKind.key,
+            HelpKind.label,
+            HelpKind.retired_at,
+            func.coalesce(ProjectKindTotal.pledges, 0),
+        )
+        .outerjoin(
+            ProjectKindTotal,
+            and_(
+                ProjectKindTotal.help_kind_id == HelpKind.id,
+                ProjectKindTotal.project_id == HelpKind.project_id,
+            ),
+        )
         .where(HelpKind.project_id == project.id)
-        .group_by(HelpKind.id, HelpKind.key, HelpKind.label, HelpKind.position)
         .order_by(HelpKind.position, HelpKind.id)
     ).all()
     communes = db.session.execute(
         select(
             Commune.name,
-            func.count(case((counted, 1))),
-            func.coalesce(func.sum(case((counted, Pledge.hours_per_month), else_=0)), 0),
-            func.count(case((waiting_criteria(), 1))),
+            ProjectCommuneTotal.pledges,
+            ProjectCommuneTotal.hours,
+            ProjectCommuneTotal.waiting,
         )
-        .join(Pledge, Pledge.commune_id == Commune.id)
-        .where(
-            Pledge.project_id == project.id,
-            Pledge.status.in_([s.value for s in COUNTED_STATUSES]),
-        )
-        .group_by(Commune.id, Commune.name)
+        .join(Commune, Commune.id == ProjectCommuneTotal.commune_id)
+        .where(ProjectCommuneTotal.project_id == project.id)
         .order_by(Commune.name)
     ).all()
     names = db.session.scalars(
@@ -98,7 +101,7 @@ def project_figures(project: Project) -> ProjectFigures:
         .join(Pledge, Pledge.user_id == User.id)
         .where(
             Pledge.project_id == project.id,
-            counted,
+            counted_criteria(),
             Pledge.show_name.is_(True),
             User.deleted_at.is_(None),
         )
@@ -106,12 +109,11 @@ def project_figures(project: Project) -> ProjectFigures:
         .limit(NAMES_SHOWN)
     ).all()
     count = sum(c for _n, c, _h, _w in communes)
-    hours = sum(int(h or 0) for _n, _c, h, _w in communes)
+    hours = sum(h for _n, _c, h, _w in communes)
     return ProjectFigures(
-        by_kind=[KindTotal(k, label, c) for k, label, c in kinds],
-        by_commune=[
-            CommuneTotal(n, c, _sum_shown(c, int(h or 0)), w) for n, c, h, w in communes if c or w
-        ],
+        # A retired form of help still shows the pledges that chose it, and only then.
+        by_kind=[KindTotal(k, label, c) for k, label, retired, c in kinds if retired is None or c],
+        by_commune=[CommuneTotal(n, c, _sum_shown(c, h), w) for n, c, h, w in communes if c or w],
         count=count,
         hours=_sum_shown(count, hours),
         waiting=sum(w for _n, _c, _h, w in communes),
@@ -157,9 +159,8 @@ def project_cards(group: Group | None = None) -> list[ProjectCard]:
     """The projects (open first; those a group takes part in), each with its number of
     counted pledges: one statement, whatever the number of projects."""
     count = (
-        select(func.count())
-        .select_from(Pledge)
-        .where(Pledge.project_id == Project.id, counted_criteria())
+        select(func.coalesce(func.sum(ProjectCommuneTotal.pledges), 0))
+        .where(ProjectCommuneTotal.project_id == Project.id)
         .scalar_subquery()
     )
     query = select(Project, count.label("pledges")).order_by(

@@ -6,6 +6,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
+    FieldList,
+    FormField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -13,6 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms import Form as SubForm
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -200,3 +203,78 @@ class MessageForm(Form):
         validators=[InputRequired(), Length(min=1, max=5000)],
         render_kw={"rows": 6, "maxlength": 5000},
     )
+
+
+# --- Editing a project --------------------------------------------------------------------
+
+HELP_KIND_ROWS = 3  # blank rows offered for new forms of help
+
+
+class HelpKindRowForm(SubForm):
+    """One form of help: its name, and whether it is retired (an empty id: a new one)."""
+
+    kind_id = HiddenField()
+    label = StringField(
+        _l("Name"),
+        validators=[Optional(), Length(max=120), no_control_chars],
+        render_kw={"maxlength": 120},
+    )
+    retired = BooleanField(
+        _l("Retired"),
+        description=_l("No longer offered to new pledges; the pledges that chose it keep it."),
+    )
+
+
+class ProjectTextForm(Form):
+    """What the coordinators of a taking-part group may change."""
+
+    goal = StringField(
+        _l("Goal"),
+        validators=[InputRequired(), Length(max=200), no_control_chars],
+        description=_l("In a few words, such as “reloger 15 familles”."),
+        render_kw={"maxlength": 200},
+    )
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Optional(), Length(max=20000)],
+        description=_l("Markdown: **bold**, lists, links."),
+        render_kw={"rows": 10, "maxlength": 20000},
+    )
+    help_kinds = FieldList(FormField(HelpKindRowForm), min_entries=1, max_entries=60)
+
+
+def help_kind_rows(kinds) -> list[dict]:
+    """The rows of the forms of help, as the form's data (for GET)."""
+    return [{"kind_id": str(k.id), "label": k.label, "retired": k.is_retired} for k in kinds]
+
+
+def add_blank_help_kind_rows(form: ProjectTextForm) -> None:
+    """Offer a few empty rows for new forms of help (saved, new rows come)."""
+    for _n in range(HELP_KIND_ROWS):
+        form.help_kinds.append_entry()
+
+
+def help_kind_edits(form: ProjectTextForm) -> list:
+    """The rows as plain values for the service (an unknown id stays unknown: refused)."""
+    from forum.projects.editing import HelpKindEdit
+
+    rows = []
+    for entry in form.help_kinds:
+        raw = (entry.form.kind_id.data or "").strip()
+        rows.append(
+            HelpKindEdit(
+                id=int(raw) if raw.isdigit() else (-1 if raw else None),
+                label=entry.form.label.data or "",
+                retired=bool(entry.form.retired.data),
+            )
+        )
+    return rows
+
+
+def report_edit_error(form, exc) -> None:
+    """Show a refusal of the editing service on the field it names, else above the form."""
+    target = getattr(form, exc.field, None) if exc.field and exc.field != "help_kinds" else None
+    if target is not None:
+        target.errors = [*target.errors, exc.message]
+    else:
+        form.form_errors.append(exc.message)

@@ -121,10 +121,16 @@ class HelpKind(db.Model):
     key: Mapped[str] = mapped_column(String(40))
     label: Mapped[str] = mapped_column(String(120))
     position: Mapped[int] = mapped_column(default=0)
+    # Retired: no longer offered to new pledges; the pledges that chose it keep it.
+    retired_at: Mapped[datetime | None]
 
     project: Mapped[Project] = relationship(back_populates="help_kinds")
 
     __table_args__ = (UniqueConstraint("project_id", "key"),)
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
 
 
 class PledgeHelp(db.Model):
@@ -178,6 +184,8 @@ class Pledge(TimestampMixin, db.Model):
     )
 
     __table_args__ = (
+        # The totals' refresh and the names shown read one project's standing pledges.
+        Index("ix_pledges_project_status", "project_id", "status"),
         Index(
             "uq_pledges_current",
             "project_id",
@@ -239,6 +247,39 @@ class PledgeRevision(db.Model):
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     change: Mapped[str] = mapped_column(String(20))
     snapshot: Mapped[dict] = mapped_column(JSON)
+
+
+class ProjectKindTotal(db.Model):
+    """How many counted pledges offer a form of help: kept by `totals.refresh_totals` in
+    the transaction of every change to the project's pledges, so that a page reads them
+    instead of counting."""
+
+    __tablename__ = "project_kind_totals"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    help_kind_id: Mapped[int] = mapped_column(
+        ForeignKey("project_help_kinds.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    pledges: Mapped[int] = mapped_column(default=0)
+
+
+class ProjectCommuneTotal(db.Model):
+    """A commune's counted pledges, their hours a month, and the conditional ones still
+    waiting: kept as `ProjectKindTotal` is."""
+
+    __tablename__ = "project_commune_totals"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    commune_id: Mapped[int] = mapped_column(
+        ForeignKey("communes.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    pledges: Mapped[int] = mapped_column(default=0)
+    hours: Mapped[int] = mapped_column(default=0)
+    waiting: Mapped[int] = mapped_column(default=0)
 
 
 # --- Criteria, for every query that counts pledges ----------------------------------------

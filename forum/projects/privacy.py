@@ -66,10 +66,20 @@ def erase(user: User, **_: Any) -> None:
     """On deletion: the pledges go, with their forms of help and their history (the
     totals drop: no one is left to keep the promise). What others changed in them keeps
     no trace of this account either."""
+    from forum.projects.services import lock_project
+    from forum.projects.totals import refresh_totals
+
     mine = select(Pledge.id).where(Pledge.user_id == user.id)
+    projects = sorted(
+        set(db.session.scalars(select(Pledge.project_id).where(Pledge.user_id == user.id)))
+    )
+    for project_id in projects:  # in id order: two erasures at once lock alike
+        lock_project(project_id)
     db.session.execute(delete(PledgeRevision).where(PledgeRevision.pledge_id.in_(mine)))
     db.session.execute(delete(PledgeHelp).where(PledgeHelp.pledge_id.in_(mine)))
     db.session.execute(delete(Pledge).where(Pledge.user_id == user.id))
+    for project_id in projects:
+        refresh_totals(project_id)
     # Revisions this account made to other people's pledges (as a coordinator) stay,
     # without its name.
     db.session.execute(

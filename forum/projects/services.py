@@ -37,6 +37,7 @@ from forum.projects.models import (
     counted_criteria,
     waiting_criteria,
 )
+from forum.projects.totals import refresh_totals
 from forum.urls import absolute_url
 
 # Bounds of a pledge: 200 hours a month is already more than a full-time job (151 h);
@@ -162,11 +163,20 @@ def _check(user: User, action: str, project: Project) -> None:
         raise PledgeError(getattr(refused, "message", None) or _l("You cannot pledge here."))
 
 
-def _validated(project: Project, data: PledgeData) -> tuple[list[HelpKind], Commune]:
+def offered_help_kinds(project: Project, pledge: Pledge | None) -> list[HelpKind]:
+    """The forms of help a pledge may choose: those not retired, and the retired ones it
+    holds already (a pledge keeps what it chose)."""
+    held = {k.id for k in pledge.help_kinds} if pledge is not None else set()
+    return [k for k in project.help_kinds if not k.is_retired or k.id in held]
+
+
+def _validated(
+    project: Project, data: PledgeData, pledge: Pledge | None = None
+) -> tuple[list[HelpKind], Commune]:
     """The project's forms of help and the commune the data names; PledgeError otherwise."""
     if not data.help_kinds:
         raise PledgeError(_l("Choose at least one form of help."), "help_kinds")
-    kinds = {k.key: k for k in project.help_kinds}
+    kinds = {k.key: k for k in offered_help_kinds(project, pledge)}
     if any(key not in kinds for key in data.help_kinds):
         raise PledgeError(_l("Choose forms of help from this project's list."), "help_kinds")
     if not HOURS_MIN <= data.hours_per_month <= HOURS_MAX:
@@ -194,10 +204,12 @@ def _validated(project: Project, data: PledgeData) -> tuple[list[HelpKind], Comm
     return chosen, commune
 
 
-def _lock_project(project: Project) -> None:
+def lock_project(project: Project | int) -> None:
     """Pledges to one project queue here (a row lock on PostgreSQL; SQLite has one writer):
-    two pledges arriving together both see each other when thresholds are settled."""
-    db.session.execute(select(Project.id).where(Project.id == project.id).with_for_update()).first()
+    two pledges arriving together both see each other when thresholds are settled and
+    the totals refreshed."""
+    project_id = project if isinstance(project, int) else project.id
+    db.session.execute(select(Project.id).where(Project.id == project_id).with_for_update()).first()
 
 
 def save_pledge(user: User, project: Project, data: PledgeData) -> tuple[Pledge, bool]:
@@ -206,9 +218,9 @@ def save_pledge(user: User, project: Project, data: PledgeData) -> tuple[Pledge,
     A revision row keeps each version; a confirmation mail goes through the outbox;
     conditional pledges whose threshold this one reaches start to count."""
     _check(user, "project.pledge", project)
-    kinds, commune = _validated(project, data)
-    _lock_project(project)
+    lock_project(project)
     pledge = current_pledge(user, project)
+    kinds, commune = _validated(project, data, pledge)
     created = pledge is None
     now = utcnow()
     if pledge is None:
@@ -240,6 +252,7 @@ def save_pledge(user: User, project: Project, data: PledgeData) -> tuple[Pledge,
     revise(pledge, user, "created" if created else "changed", kinds=kinds)
     _mail_pledge_saved(user, project, pledge, kinds, created=created)
     settle_thresholds(project, actor=user)
+    refresh_totals(project)
     return pledge, created
 
 
@@ -321,6 +334,7 @@ def _mail_pledge_saved(user, project, pledge, kinds, *, created: bool) -> None:
 
 def withdraw_pledge(user: User, project: Project) -> Pledge | None:
     """Withdraw the user's pledge (kept in its history); None when they had none."""
+    lock_project(project)
     pledge = current_pledge(user, project)
     if pledge is None:
         return None
@@ -330,6 +344,7 @@ def withdraw_pledge(user: User, project: Project) -> Pledge | None:
     pledge.updated_at = now
     db.session.flush()
     revise(pledge, user, "withdrawn")
+    refresh_totals(project)
     return pledge
 
 
@@ -394,6 +409,7 @@ def mark_pledge(actor: User, pledge: Pledge, status: PledgeStatus) -> Pledge:
         raise PledgeError(_l("This pledge was withdrawn by its member."))
     if pledge.status == status.value:
         return pledge
+    lock_project(pledge.project)
     pledge.status = status.value
     pledge.updated_at = utcnow()
     db.session.flush()
@@ -405,6 +421,7 @@ def mark_pledge(actor: User, pledge: Pledge, status: PledgeStatus) -> Pledge:
         group=audit_group(actor, pledge.project),
     )
     settle_thresholds(pledge.project)
+    refresh_totals(pledge.project)
     return pledge
 
 

@@ -10,14 +10,19 @@ from flask_login import current_user
 from forum.extensions import csrf, db
 from forum.forms import choices
 from forum.permissions import LOGIN, can, refusal, require, signed_in_user
-from forum.projects import bp, checks, coordination, figures, services
+from forum.projects import bp, checks, coordination, editing, figures, services
 from forum.projects.forms import (
     AVAILABILITY_LABELS,
     STATUS_LABELS,
     FilterForm,
     MessageForm,
     PledgeForm,
+    ProjectTextForm,
     StatusForm,
+    add_blank_help_kind_rows,
+    help_kind_edits,
+    help_kind_rows,
+    report_edit_error,
 )
 from forum.projects.models import Pledge, PledgeStatus, Project
 
@@ -47,6 +52,7 @@ def show_project(slug: str):
         else None,
         mine=services.current_pledge(viewer, project),
         coordinator=viewer is not None and can("project.see_pledges", project),
+        editor=viewer is not None and can("project.edit_text", project),
         hours_min=figures.HOURS_MIN_PLEDGES,
     )
 
@@ -56,7 +62,9 @@ def show_project(slug: str):
 
 def _pledge_form(project: Project, pledge: Pledge | None) -> PledgeForm:
     form = PledgeForm(formdata=None if request.method == "GET" else request.form)
-    form.help_kinds.choices = choices((k.key, k.label) for k in project.help_kinds)
+    form.help_kinds.choices = choices(
+        (k.key, k.label) for k in services.offered_help_kinds(project, pledge)
+    )
     communes = services.project_communes()
     form.commune.choices = choices(
         [("", _("Choose your commune"))] + [(c.insee, c.name) for c in communes]
@@ -279,3 +287,43 @@ def mark_pledge(slug: str, pledge_id: int):
     db.session.commit()
     flash(_("The pledge is marked “%(status)s”.", status=STATUS_LABELS[pledge.status]), "success")
     return redirect(back)
+
+
+# --- Editing the text ------------------------------------------------------------------------
+
+
+@bp.route("/projects/<slug>/edit", methods=["GET", "POST"])
+def edit_project(slug: str):
+    """The coordinators of a taking-part group edit the goal, description, forms of help."""
+    project = _project(slug)
+    require("project.edit_text", project)
+    if request.method == "GET":
+        form = ProjectTextForm(
+            formdata=None,
+            data={
+                "goal": project.goal,
+                "description": project.description,
+                "help_kinds": help_kind_rows(project.help_kinds),
+            },
+        )
+        add_blank_help_kind_rows(form)
+    else:
+        form = ProjectTextForm()
+    if form.validate_on_submit():
+        data = editing.ProjectText(
+            goal=form.goal.data or "",
+            description=form.description.data or "",
+            help_kinds=help_kind_edits(form),
+        )
+        try:
+            editing.update_project_text(current_user, project, data)
+        except editing.ProjectEditError as exc:
+            db.session.rollback()
+            project = _project(slug)
+            report_edit_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The project is updated."), "success")
+            return redirect(url_for("projects.show_project", slug=project.slug))
+    status = 400 if request.method == "POST" else 200
+    return render_template("projects/edit.html", project=project, form=form), status
