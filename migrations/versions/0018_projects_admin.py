@@ -2,7 +2,7 @@
 project (by form of help and by commune) instead of counted on each page, and an index
 on pledges(project_id, status) for the refresh of those totals.
 
-Revision ID: 0019_projects_admin
+Revision ID: 0018_projects_admin
 Revises: 0017_forum_activity
 Create Date: 2026-12-01 15:20:00
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import forum.db
 
 
-revision = "0019_projects_admin"
+revision = "0018_projects_admin"
 down_revision = "0017_forum_activity"
 branch_labels = None
 depends_on = None
