@@ -178,6 +178,9 @@ def load_demo() -> list[tuple[str, str]]:
     from forum.guide.demo import load_guides
 
     load_guides()
+    from forum.documents.demo import load_documents
+
+    load_documents()
     return summary
 
 

@@ -3,8 +3,10 @@ after the commit in a limited child process; documents linked from posts shown a
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from forum.discussions import services as discussions
 from forum.documents.models import DocumentText, DocumentVersion
@@ -167,3 +169,18 @@ def test_a_link_to_a_document_in_a_post_shows_as_a_card_to_whoever_may_see_it(
     assert "Rapport public" in as_visitor
     assert "Note interne" not in as_visitor  # the link stays, the title is not told
     assert f"/documents/{private}" in as_visitor
+
+
+def test_the_demo_founding_call_is_found_by_a_word_of_its_text_once(app, client, runner, db):
+    from forum.documents.demo import TITLE
+    from forum.documents.models import Document
+
+    for _ in range(2):
+        result = runner.invoke(args=["demo"])
+        assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(func.count()).where(Document.title == TITLE)) == 1
+    # A word of its body only (not of its title, description or tags), found by a visitor.
+    page = client.get("/search?q=arpents").get_data(as_text=True)
+    found = db.session.scalar(select(Document.id).where(Document.title == TITLE))
+    assert f'href="/documents/{found}"' in page and "Agir pour un toit" in page
+    assert re.search(r"50 <mark>arpents</mark>", page)
