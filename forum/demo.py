@@ -434,6 +434,7 @@ def _load_contact_log(by_slug: dict[str, Group]) -> None:
     """Three fictional households with their contacts, once (the group's log empty)."""
     from datetime import timedelta
 
+    from forum.contactlog import casework
     from forum.contactlog import services as contactlog
     from forum.contactlog.models import Household
 
@@ -458,13 +459,13 @@ def _load_contact_log(by_slug: dict[str, Group]) -> None:
                 consent_how="interpreter",
             ),
         )
-        contactlog.add_phase(keeper, household, "diagnosis", today - timedelta(days=60))
+        casework.add_phase(keeper, household, "diagnosis", today - timedelta(days=60))
         for days, channel, outcome, summary, needs, next_in in contacts:
             day = today - timedelta(days=days)
-            contactlog.log_contact(
+            casework.log_contact(
                 keeper,
                 household,
-                contactlog.ContactData(
+                casework.ContactData(
                     happened_on=day,
                     channel=channel,
                     outcome=outcome,

@@ -280,97 +280,6 @@ def _manage_pledge(user: Any, pledge: Any) -> str | None:
     return _see_pledges(user, pledge.project)
 
 
-# --- Meetings ------------------------------------------------------------------------
-
-
-def _is_member(user: Any, group: Group) -> bool:
-    return role_in(user, group) is not None or is_site_admin(user)
-
-
-def _view_meeting(user: Any, meeting: Any) -> str | None:
-    """Public meetings for everyone; members-only ones for the group's members (and site
-    admins); to anyone else they do not exist. `visible_meetings()` is the same rule."""
-    if meeting.visibility == "public" or _is_member(user, meeting.group):
-        return None
-    return HIDDEN
-
-
-def _create_meeting(user: Any, group: Group) -> str | None:
-    return _coordinate_group(user, group) or _writable(group)
-
-
-def _manage_meeting(user: Any, meeting: Any) -> str | None:
-    return _view_meeting(user, meeting) or _coordinate_group(user, meeting.group)
-
-
-def _rsvp(user: Any, meeting: Any) -> str | None:
-    """Answering is taking part: a verified account, a meeting still to come."""
-    refused = _view_meeting(user, meeting) or _can_participate(user) or _writable(meeting.group)
-    if refused:
-        return refused
-    if meeting.is_cancelled:
-        return Refusal(FORBIDDEN, _l("This meeting is cancelled: it takes no more answers."))
-    if meeting.has_started():
-        return Refusal(FORBIDDEN, _l("This meeting has taken place: it takes no more answers."))
-    return None
-
-
-def _write_minutes(user: Any, meeting: Any) -> str | None:
-    refused = _manage_meeting(user, meeting) or _writable(meeting.group)
-    if refused:
-        return refused
-    if meeting.is_cancelled:
-        return Refusal(FORBIDDEN, _l("This meeting is cancelled: it has no minutes."))
-    if not meeting.has_started():
-        return Refusal(FORBIDDEN, _l("The minutes are written once the meeting has begun."))
-    return None
-
-
-def _complete_decision(user: Any, decision: Any) -> str | None:
-    """A decision is marked done by the group's coordinators or by the member carrying it."""
-    refused = _view_meeting(user, decision.meeting)
-    if refused:
-        return refused
-    if not _signed_in(user):
-        return LOGIN
-    if decision.owner_id == user.id and not user.is_suspended:
-        return None
-    return _coordinate_group(user, decision.group)
-
-
-# --- The contact log -----------------------------------------------------------------
-# The families' data: only the group's keepers and coordinators. Everyone else, visitors
-# and site admins included, is not told that a contact log or a household exists (404).
-# The role is read from the memberships loaded with the request: a keeper whose role was
-# withdrawn gets 404 on their next request.
-
-
-def keeps_contact_log(user: Any, group: Group) -> bool:
-    """A keeper or coordinator of the group (site admins are not exempt), not suspended."""
-    return _signed_in(user) and not user.is_suspended and has_role(user, group, Role.KEEPER)
-
-
-def _view_contact_log(user: Any, group: Group) -> str | None:
-    return None if keeps_contact_log(user, group) else HIDDEN
-
-
-def _manage_keepers(user: Any, group: Group) -> str | None:
-    """Granting and withdrawing the keeper role from the contact-log pages: the group's
-    coordinators only (a site admin uses the admin area)."""
-    if not keeps_contact_log(user, group):
-        return HIDDEN
-    return None if has_role(user, group, Role.COORDINATOR) else FORBIDDEN
-
-
-def _view_household(user: Any, household: Any) -> str | None:
-    """`readable_households()` is the same rule as query criteria."""
-    return _view_contact_log(user, household.group)
-
-
-def _reassign_household(user: Any, household: Any) -> str | None:
-    return _manage_keepers(user, household.group)
-
-
 RULES: dict[str, Callable[[Any, Any], str | None]] = {
     "thread.view": _view_thread,
     "thread.create": _create_thread,
@@ -397,22 +306,6 @@ RULES: dict[str, Callable[[Any, Any], str | None]] = {
     "project.see_pledges": _see_pledges,
     "project.message_pledgers": _see_pledges,
     "project.manage_pledge": _manage_pledge,
-    "meeting.view": _view_meeting,
-    "meeting.create": _create_meeting,
-    "meeting.manage": _manage_meeting,
-    "meeting.rsvp": _rsvp,
-    "meeting.write_minutes": _write_minutes,
-    "decision.complete": _complete_decision,
-    "contactlog.view": _view_contact_log,
-    "contactlog.add_household": _view_contact_log,
-    "contactlog.manage_keepers": _manage_keepers,
-    "contactlog.indicators": _manage_keepers,
-    "household.view": _view_household,
-    "household.log_contact": _view_household,
-    "household.edit": _view_household,
-    "household.export": _view_household,
-    "household.erase": _view_household,
-    "household.reassign": _reassign_household,
 }
 
 
@@ -504,7 +397,8 @@ def visible_posts(user: Any) -> list:
 
 
 def visible_meetings(user: Any) -> list:
-    """Criteria on Meeting: the meetings the user may see (`meeting.view`)."""
+    """Criteria on Meeting: the meetings the user may see (`meeting.view`, whose rule is
+    in forum/meetings/rules.py)."""
     from forum.meetings.models import Meeting
 
     if is_site_admin(user):
@@ -521,7 +415,8 @@ def kept_group_ids(user: Any) -> set[int]:
 
 
 def readable_households(user: Any) -> list:
-    """Criteria on Household: the households the user may see (`household.view`)."""
+    """Criteria on Household: the households the user may see (`household.view`, whose
+    rule is in forum/contactlog/rules.py)."""
     from forum.contactlog.models import Household
 
     return [_in(Household.group_id, kept_group_ids(user))]

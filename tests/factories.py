@@ -240,13 +240,14 @@ def log_contact(
     """A contact (or, with another outcome, a failed attempt) logged through the service."""
     from datetime import timedelta
 
+    from forum.contactlog import casework
     from forum.contactlog import services as contactlog
 
     day = contactlog.today() - timedelta(days=days_ago)
-    return contactlog.log_contact(
+    return casework.log_contact(
         keeper,
         household,
-        contactlog.ContactData(
+        casework.ContactData(
             happened_on=day,
             channel=channel,
             outcome=outcome,

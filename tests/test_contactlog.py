@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from forum.contactlog import listing, services
+from forum.contactlog import casework, listing, services
 from forum.contactlog.models import Contact, Handover, Household, Need
 from forum.groups.models import Role
 from forum.mail import OutboxMail
@@ -205,7 +205,7 @@ def test_the_list_puts_overdue_households_first_and_flags_those_without_referent
     log_contact(planned, keeper, days_ago=5, next_in=2)  # due 3 days ago
     orphan = make_household(group, keeper, pseudonym="Famille Seule")
     log_contact(orphan, keeper, days_ago=1)
-    services.reassign(team["coordinator"], orphan, referent_ids=[])
+    casework.reassign(team["coordinator"], orphan, referent_ids=[])
     db.session.commit()
     login_as(client, keeper)
     page = client.get("/groups/ldh-clamart/households/").get_data(as_text=True)

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, insert, select
 
-from forum.contactlog import services
+from forum.contactlog import casework, services
 from forum.contactlog.matching import folded, names_a_household
 from forum.contactlog.models import Contact, Handover
 from forum.groups.models import Role
@@ -194,7 +194,7 @@ def test_a_hand_over_names_every_referent_it_comes_from(app, db, client, team):
     add_member(second, group, Role.KEEPER)
     add_member(newcomer, group, Role.KEEPER)
     household = make_household(group, team["keeper"], pseudonym="Famille Tilleul")
-    services.reassign(team["coordinator"], household, referent_ids=[team["keeper"].id, second.id])
+    casework.reassign(team["coordinator"], household, referent_ids=[team["keeper"].id, second.id])
     db.session.commit()
     login_as(client, team["coordinator"])
     url = f"/households/{household.public_id}"
@@ -239,7 +239,7 @@ def test_a_referent_added_beside_the_others_gets_a_note_from_nobody(app, db, tea
     newcomer = make_user(name="Nadia Relais")
     add_member(newcomer, team["group"], Role.KEEPER)
     household = make_household(team["group"], team["keeper"])
-    services.reassign(team["coordinator"], household, referent_ids=[team["keeper"].id, newcomer.id])
+    casework.reassign(team["coordinator"], household, referent_ids=[team["keeper"].id, newcomer.id])
     db.session.commit()
     (row,) = db.session.scalars(select(Handover)).all()
     assert row.to_user_id == newcomer.id and row.from_user_id is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 from flask import (
     current_app,
@@ -253,6 +254,23 @@ def _limit_change(key: str):
     )
 
 
+def _change_page(form, template: str, change: Callable[[], tuple[str, str]], **context):
+    """The one shape of the account's change pages: on a valid post, `change()` runs the
+    change and returns what to flash (message, category); then commit and back to the
+    settings. A refused change (ChangeError) shows the form again with the words on the
+    field they concern, as typed, with 400."""
+    if form.validate_on_submit():
+        try:
+            message, category = change()
+        except changes.ChangeError as exc:
+            getattr(form, exc.field).errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(message, category)
+            return redirect(url_for("accounts.settings"))
+    return render_template(template, form=form, **context), 200 if not form.errors else 400
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 @_limit("RATELIMIT_LOGIN")
@@ -260,16 +278,12 @@ def _limit_change(key: str):
 def password():
     """Change the password (the current one asked); the other sign-ins end."""
     form = PasswordChangeForm()
-    if form.validate_on_submit():
-        try:
-            changes.change_password(current_user, form.current_password.data, form.password.data)
-        except changes.ChangeError as exc:
-            getattr(form, exc.field).errors.append(exc.message)
-        else:
-            db.session.commit()
-            flash(_("Your password is changed. Your other devices are signed out."), "success")
-            return redirect(url_for("accounts.settings"))
-    return render_template("accounts/password.html", form=form), 200 if not form.errors else 400
+
+    def change() -> tuple[str, str]:
+        changes.change_password(current_user, form.current_password.data, form.password.data)
+        return _("Your password is changed. Your other devices are signed out."), "success"
+
+    return _change_page(form, "accounts/password.html", change)
 
 
 @bp.route("/account/email", methods=["GET", "POST"])
@@ -279,22 +293,15 @@ def password():
 def email():
     """Change the e-mail address: a link goes to the new one, the old one is told."""
     form = EmailChangeForm()
-    if form.validate_on_submit():
-        try:
-            changes.request_email_change(current_user, form.current_password.data, form.email.data)
-        except changes.ChangeError as exc:
-            getattr(form, exc.field).errors.append(exc.message)
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "We have sent a link to %(email)s. Your address changes once you open it.",
-                    email=form.email.data.strip().lower(),
-                ),
-                "info",
-            )
-            return redirect(url_for("accounts.settings"))
-    return render_template("accounts/email.html", form=form), 200 if not form.errors else 400
+
+    def change() -> tuple[str, str]:
+        changes.request_email_change(current_user, form.current_password.data, form.email.data)
+        return _(
+            "We have sent a link to %(email)s. Your address changes once you open it.",
+            email=form.email.data.strip().lower(),
+        ), "info"
+
+    return _change_page(form, "accounts/email.html", change)
 
 
 @bp.route("/account/email/confirm/<token>")
@@ -319,18 +326,14 @@ def handle():
     form = HandleForm()
     if request.method == "GET":
         form.username.data = current_user.username
-    if form.validate_on_submit():
-        try:
-            changes.change_handle(current_user, form.username.data)
-        except changes.ChangeError as exc:
-            form.username.errors.append(exc.message)
-        else:
-            db.session.commit()
-            flash(_("Your handle is now @%(handle)s.", handle=current_user.username), "success")
-            return redirect(url_for("accounts.settings"))
-    return render_template(
-        "accounts/handle.html", form=form, next_change=changes.next_handle_change(current_user)
-    ), 200 if not form.errors else 400
+
+    def change() -> tuple[str, str]:
+        changes.change_handle(current_user, form.username.data)
+        return _("Your handle is now @%(handle)s.", handle=current_user.username), "success"
+
+    return _change_page(
+        form, "accounts/handle.html", change, next_change=changes.next_handle_change(current_user)
+    )
 
 
 @bp.route("/account/following")

@@ -2,4 +2,5 @@ from flask import Blueprint
 
 bp = Blueprint("contactlog", __name__)
 
-from forum.contactlog import helper_views, views  # noqa: E402, F401
+# `rules` registers the contact log's permission rules into forum.permissions.
+from forum.contactlog import helper_views, household_views, rules, views  # noqa: E402, F401

@@ -9,8 +9,9 @@ from wtforms.fields.core import Label
 
 from forum.contactlog import bp, matching
 from forum.contactlog.forms import HelperMessageForm
+from forum.contactlog.household_views import _render_household
 from forum.contactlog.services import ContactLogError
-from forum.contactlog.views import _back, _household, _render_household, _show_error
+from forum.contactlog.views import _back, _household, _show_error
 from forum.extensions import db
 from forum.permissions import signed_in_user
 

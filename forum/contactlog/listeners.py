@@ -9,7 +9,7 @@ from forum.groups.models import Role
 
 
 def _on_role_changed(group, *, user, role: str | None, **_) -> None:
-    from forum.contactlog.services import withdraw_keeper_households
+    from forum.contactlog.casework import withdraw_keeper_households
 
     if role is None or Role(role).rank < Role.KEEPER.rank:
         withdraw_keeper_households(group, user)

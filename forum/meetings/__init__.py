@@ -2,4 +2,5 @@ from flask import Blueprint
 
 bp = Blueprint("meetings", __name__)
 
-from forum.meetings import views  # noqa: E402, F401
+# `rules` registers the meetings' permission rules into forum.permissions.
+from forum.meetings import rules, views  # noqa: E402, F401

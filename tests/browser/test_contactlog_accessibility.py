@@ -17,7 +17,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, Response, expect
 
-from forum.contactlog import services as contactlog
+from forum.contactlog import casework
 from tests.browser.helpers import sign_in
 from tests.browser.test_accessibility import (
     BLOCKING_IMPACTS,
@@ -50,7 +50,7 @@ def site(module_live_server) -> dict:
             f.log_contact(household, bruno, days_ago=n * 3, summary=f"Visite numéro {n}.")
         f.log_contact(household, bruno, summary="Rendez-vous PMI à prévoir.", needs=["health"])
         f.log_contact(household, bruno, outcome="no_answer", channel="phone")
-        contactlog.reassign(
+        casework.reassign(
             claire, household, referent_ids=[karim.id], note="Appeler le soir, après 18 h."
         )
         f.make_household(group, karim, pseudonym="Famille Glycine")
