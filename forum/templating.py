@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import parse_pattern
-from flask import Flask, g
+from flask import Flask, g, url_for
 from flask_babel import (
     format_date,
     format_datetime,
@@ -149,6 +150,32 @@ def when(value: datetime | None) -> Markup:
     )
 
 
+# Values that url_for writes as they are (no quoting needed): ids, @handles.
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]+")
+_INT_MARK = 2147483647  # the largest id: a number the shape of any other
+_TEXT_MARK = "zz-url-shape-zz"
+
+
+def path_for(endpoint: str, **values: int | str) -> str:
+    """url_for's path for a link a page repeats (each post's permalink, edit and history
+    links, each author's profile and avatar): the URL's shape is built once per request and
+    endpoint, then filled in; the same text as url_for(endpoint, name=value). A thread page
+    writes some 120 of them, and url_for costs about 25 µs each."""
+    ((name, value),) = values.items()
+    plain = type(value) is int or (isinstance(value, str) and _PLAIN.fullmatch(value))
+    if not plain:
+        return url_for(endpoint, **values)
+    shapes = g.setdefault("_url_shapes", {})
+    kind = type(value) is int
+    shape = shapes.get((endpoint, name, kind))
+    if shape is None:
+        mark = _INT_MARK if kind else _TEXT_MARK
+        shape = shapes[(endpoint, name, kind)] = url_for(endpoint, **{name: mark}).split(
+            str(mark), 1
+        )
+    return f"{shape[0]}{value}{shape[1]}"
+
+
 def register_templating(app: Flask) -> None:
     from flask_login import current_user
 
@@ -156,7 +183,11 @@ def register_templating(app: Flask) -> None:
     from forum.permissions import can
 
     app.jinja_env.globals.update(
-        can=can, current_locale=lambda: str(get_locale()), page_numbers=page_numbers, when=when
+        can=can,
+        current_locale=lambda: str(get_locale()),
+        page_numbers=page_numbers,
+        path_for=path_for,
+        when=when,
     )
     # Notification state for the header and follow buttons: each runs one small query for a
     # signed-in member and none for a visitor.
