@@ -261,8 +261,9 @@ def _after_commit(session: Session) -> None:
 def register_page_cache(app: Flask) -> None:
     """Serve and keep visitors' pages (PAGE_CACHE), and follow the writes that change them.
 
-    Registered after the other response hooks, so that it keeps the page as the view made
-    it and the security headers and ETag rules run on every page it serves."""
+    Its response hook is registered after the others, so that it runs first and keeps the
+    page as the view made it; the security headers and ETag rules then run on every page,
+    served from the cache or not."""
     for name, listener in (
         ("after_flush", _noted_flush),
         ("do_orm_execute", _noted_statement),
@@ -273,5 +274,7 @@ def register_page_cache(app: Flask) -> None:
     if not app.config["PAGE_CACHE"]:
         return
     app.extensions["page_cache"] = _backend(app)
-    app.before_request(_serve_cached)
+    # First of the request hooks: a page from the cache skips the rate limiter's check
+    # (these pages have no limit on GET) and the CSRF hook, which have nothing to do.
+    app.before_request_funcs.setdefault(None, []).insert(0, _serve_cached)
     app.after_request(_keep)
