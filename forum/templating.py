@@ -176,6 +176,23 @@ def path_for(endpoint: str, **values: int | str) -> str:
     return f"{shape[0]}{value}{shape[1]}"
 
 
+def person(user, avatar: bool = True, size: int = 24) -> Markup:
+    """A member's name as it appears beside what they wrote: their avatar (decorative: the
+    name is beside it) and their name linking to their profile; a deleted account is plain
+    text. `_macros/people.html` exports it as `person`: a Jinja macro call costs some 20 µs,
+    and a group page writes 60 names."""
+    name = escape(user.display_name)
+    if user.is_deleted:
+        return Markup(f'<span class="person">{name}</span>')  # noqa: S704 - escaped
+    href = escape(path_for("people.profile", username=user.username))
+    image = ""
+    if avatar:
+        src = escape(path_for("people.avatar", username=user.username))
+        size = escape(size)
+        image = f'<img class="avatar" src="{src}" alt="" width="{size}" height="{size}">'
+    return Markup(f'<a class="person" href="{href}">{image}{name}</a>')  # noqa: S704 - escaped
+
+
 def _translations():
     """This request's catalogue for the current locale, looked up once per locale (a mail
     sent in another language, under force_locale, gets its own): Flask-Babel's
@@ -199,6 +216,7 @@ def register_templating(app: Flask) -> None:
         current_locale=lambda: str(get_locale()),
         page_numbers=page_numbers,
         path_for=path_for,
+        person_link=person,
         when=when,
     )
     # Notification state for the header and follow buttons: each runs one small query for a

@@ -32,3 +32,25 @@ def test_path_for_writes_what_url_for_writes(app, endpoint, values):
         assert path_for(endpoint, **values) == url_for(endpoint, **values)
         other = {k: (v + 1 if isinstance(v, int) else v + "x") for k, v in values.items()}
         assert path_for(endpoint, **other) == url_for(endpoint, **other)
+
+
+def test_a_name_links_to_the_profile_and_a_deleted_account_is_plain_text(app):
+    from types import SimpleNamespace
+
+    from flask import render_template_string
+
+    page = (
+        '{% from "_macros/people.html" import person %}'
+        "{{ person(a) }}|{{ person(a, size=32) }}|{{ person(a, avatar=false) }}|{{ person(d) }}"
+    )
+    alive = SimpleNamespace(display_name="Zoé <b>", username="zoe", is_deleted=False)
+    gone = SimpleNamespace(display_name="compte supprimé", username="x", is_deleted=True)
+    with app.test_request_context("/"):
+        text = render_template_string(page, a=alive, d=gone)
+    img = '<img class="avatar" src="/users/zoe/avatar.svg" alt="" width="{0}" height="{0}">'
+    assert text.split("|") == [
+        f'<a class="person" href="/users/zoe">{img.format(24)}Zoé &lt;b&gt;</a>',
+        f'<a class="person" href="/users/zoe">{img.format(32)}Zoé &lt;b&gt;</a>',
+        '<a class="person" href="/users/zoe">Zoé &lt;b&gt;</a>',
+        '<span class="person">compte supprimé</span>',
+    ]
