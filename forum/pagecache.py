@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 from flask import Flask, current_app, g, has_app_context, request, session
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import TextClause
 from werkzeug.http import generate_etag
@@ -69,6 +69,21 @@ PRIVATE_TABLES = frozenset(
         "contactlog_settings",
     }
 )
+# Columns of a public table that no visitor's page shows: a sign-in, a new password, the
+# daily digest's mark change only these.
+PRIVATE_COLUMNS = {
+    "users": frozenset(
+        {
+            "email",
+            "password_hash",
+            "locale",
+            "notify_email",
+            "last_digest_on",
+            "email_verified_at",
+            "last_login_at",
+        }
+    )
+}
 CHANGED = "page_cache.changed"  # in Session.info: this transaction wrote something public
 MEMORY_ENTRIES = 2000  # pages kept per process (memory backend); emptied when full
 VERSION_FILE = "page-cache-version"
@@ -224,11 +239,27 @@ def _public_table(name: str | None) -> bool:
     return name not in PRIVATE_TABLES
 
 
+def _public_change(obj) -> bool:
+    """A changed row that a visitor's page may show (for PRIVATE_COLUMNS' tables: a change
+    of another column)."""
+    table = getattr(obj, "__tablename__", None)
+    private = PRIVATE_COLUMNS.get(table)
+    if private is None:
+        return _public_table(table)
+    return any(
+        attr.key not in private and attr.history.has_changes() for attr in inspect(obj).attrs
+    )
+
+
 def _noted_flush(session: Session, flush_context) -> None:
     if session.info.get(CHANGED):
         return
-    for obj in (*session.new, *session.deleted, *session.dirty):
+    for obj in (*session.new, *session.deleted):
         if _public_table(getattr(obj, "__tablename__", None)):
+            session.info[CHANGED] = True
+            return
+    for obj in session.dirty:
+        if _public_change(obj):
             session.info[CHANGED] = True
             return
 

@@ -87,9 +87,10 @@ def test_a_visitor_sees_each_change_at_once_and_an_unchanged_page_from_the_cache
 def test_a_member_never_gets_a_cached_page_nor_leaves_one(cached):
     author, _moderator, _group, _other, thread, _post = forum_with_a_thread(db)
     url = f"/threads/{thread.id}?page=1"
-    member = cached.test_client()
-    login_as(member, author)
     visit(cached, db, url)  # kept for visitors
+    member = cached.test_client()
+    login_as(member, author)  # a sign-in changes nothing a visitor sees
+    assert visit(cached, db, url)[0] == 0
     with statements(db) as seen:
         page = member.get(url).get_data(as_text=True)
     assert seen and 'action="/auth/logout"' in page and 'name="csrf_token"' in page
