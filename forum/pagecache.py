@@ -85,7 +85,7 @@ PRIVATE_COLUMNS = {
     )
 }
 CHANGED = "page_cache.changed"  # in Session.info: this transaction wrote something public
-MEMORY_ENTRIES = 2000  # pages kept per process (memory backend); emptied when full
+MEMORY_ENTRIES = 500  # pages kept per process (memory backend); emptied when full
 VERSION_FILE = "page-cache-version"
 
 
@@ -177,6 +177,17 @@ def _locale() -> str:
     )
 
 
+def _plain_query() -> bool:
+    """No query string, or only `?page=N`: the addresses the pages link to. Any other
+    (`?quote=`, random arguments) is rendered, never kept: the number of kept pages stays
+    bounded by the number of real pages, whatever a client invents."""
+    args = request.args
+    if not args:
+        return True
+    page = args.getlist("page")
+    return len(args) == 1 and len(page) == 1 and page[0].isdigit() and len(page[0]) < 7
+
+
 def _serve_cached():
     """Before the view: a visitor's cached page, if its version is the current one."""
     store = current_app.extensions.get("page_cache")
@@ -185,6 +196,7 @@ def _serve_cached():
         or request.endpoint not in CACHED_ENDPOINTS
         or request.method not in ("GET", "HEAD")
         or request.cookies
+        or not _plain_query()
     ):
         return None
     key = f"{_locale()}|{request.full_path}"

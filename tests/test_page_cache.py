@@ -161,6 +161,10 @@ def test_each_language_and_query_string_has_its_own_page(cached):
     assert 'lang="fr"' in french and 'lang="en"' in english
     assert visit(cached, db, url, headers={"Accept-Language": "en"})[1] == english
     assert visit(cached, db, url + "?page=1")[0] > 0  # another address: rendered once
+    assert visit(cached, db, url + "?page=1")[0] == 0
+    for other in ("?page=1&x=1", "?x=1", "?page=abc", "?page=1&page=2"):
+        visit(cached, db, url + other)
+        assert visit(cached, db, url + other)[0] > 0, other  # never kept
 
 
 def test_the_cache_can_be_turned_off(make_app):
