@@ -689,6 +689,9 @@ def alone(base: str, path: str, headers: dict, count: int, budget: float) -> tup
     return cuts[49], cuts[94]
 
 
+NC = {"Cookie": "bench=rendered"}  # not a session: the visitor's page, never from the cache
+
+
 def measure_all(database: str, base: str, forum: Forum, args, notes: list[str]) -> list[Measure]:
     thread, group = forum.bench_thread, forum.bench_group
     member = {"Cookie": sign_in(base)}
@@ -698,11 +701,15 @@ def measure_all(database: str, base: str, forum: Forum, args, notes: list[str]) 
     pages = [
         ("hello", "hello (ceiling)", "/__hello/", {}),
         ("thread", "thread p.1 (20 posts), visitor", f"/threads/{thread}?page=1", {}),
+        # A cookie, any cookie, bypasses the anonymous page cache: the page is rendered.
+        ("thread-rendered", "thread p.1, visitor, rendered", f"/threads/{thread}?page=1", NC),
         ("thread-member", "thread p.1 (20 posts), member", f"/threads/{thread}?page=1", member),
         ("group", "group, first page", f"/groups/{group}/", {}),
+        ("group-rendered", "group, first page, rendered", f"/groups/{group}/", NC),
         ("group-last", "group, last page", f"/groups/{group}/?page={forum.group_pages}", {}),
         ("group-member", "group, first page, member", f"/groups/{group}/", member),
         ("home", "home, visitor", "/", {}),
+        ("home-rendered", "home, visitor, rendered", "/", NC),
         ("home-member", "home, member", "/", member),
         ("search", "search", f"/search?q={SEARCH_QUERY}", {}),
         ("search-group", "search in a group", f"/search?q={SEARCH_QUERY}&group={group}", {}),
@@ -782,7 +789,8 @@ def parse_args(argv=None):
     p.add_argument("--serve", action="store_true", help="generate, serve, wait for Ctrl-C")
     p.add_argument(
         "--pages",
-        help="only these, comma-separated: hello, thread, thread-member, group, group-last, "
+        help="only these, comma-separated: hello, thread, thread-rendered, thread-member, "
+        "group, group-rendered, group-last, group-member, home, home-rendered, home-member, "
         "search, search-group, thread-feed, group-feed (default: all)",
     )
     p.add_argument(

@@ -137,6 +137,10 @@ def _register_handlers(app: Flask) -> None:
     register_inline_sender(app)
     register_inline_reader(app)
     connect_session_hooks()
+    # Last: its response hook runs first, on the page as the view made it.
+    from forum.pagecache import register_page_cache
+
+    register_page_cache(app)
 
 
 def _register_templating(app: Flask) -> None:

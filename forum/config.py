@@ -95,6 +95,15 @@ class Config:
     RATELIMIT_SEARCH = "30 per minute;300 per hour"  # per account, else per address
     NEW_ACCOUNT_MAX_LINKS = 2
 
+    # The anonymous page cache (forum/pagecache.py): a visitor's thread, group and home page
+    # rendered once per content version and language. In Redis when PAGE_CACHE_URI (else
+    # RATELIMIT_STORAGE_URI) is a redis:// URL, else in each process's memory with the
+    # version in the instance folder. Pages live at most PAGE_CACHE_SECONDS.
+    PAGE_CACHE = True
+    PAGE_CACHE_URI: str | None = None
+    PAGE_CACHE_SECONDS = 60
+    PAGE_CACHE_PREFIX = "forum:pages:"  # Redis keys; one per site sharing a Redis database
+
     # HSTS is sent only when the request came over HTTPS (directly or via a trusted proxy).
     HSTS_SECONDS = 60 * 60 * 24 * 365
     PROXY_FIX = False  # set when gunicorn runs behind a reverse proxy

@@ -113,6 +113,9 @@ def base_config(tmp_path, pg_schema, database=None) -> dict:
         "OUTBOX_SEND_INLINE": False,
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Off unless a test turns it on (tests/test_page_cache.py): most tests count the
+        # statements of a rendered page.
+        "PAGE_CACHE": False,
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         # Hundreds of passwords are hashed: cheaply (scrypt is tested in test_accounts).
         "TEST_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",

@@ -367,8 +367,9 @@ def last_read(user: User, thread: Thread) -> int:
 _UNKNOWN = object()
 
 
-def read_up_to(user: User, thread: Thread, number: int, *, state=_UNKNOWN) -> None:
-    """Remember that the user has read the thread up to post `number` (never backwards).
+def read_up_to(user: User, thread: Thread, number: int, *, state=_UNKNOWN) -> bool:
+    """Remember that the user has read the thread up to post `number` (never backwards);
+    False when it was known already (nothing written, nothing to commit).
 
     `state` is the user's ReadState of the thread (or None: none yet) when the caller has
     loaded it already (activity.reading_position); else it is looked up here.
@@ -377,7 +378,7 @@ def read_up_to(user: User, thread: Thread, number: int, *, state=_UNKNOWN) -> No
     if state is _UNKNOWN:
         state = db.session.get(ReadState, (user.id, thread.id))
     if state is not None and state.last_read_number >= number:
-        return
+        return False
     inserted = state is None and insert_ignoring_duplicate(
         ReadState, user_id=user.id, thread_id=thread.id, last_read_number=number
     )
@@ -395,6 +396,7 @@ def read_up_to(user: User, thread: Thread, number: int, *, state=_UNKNOWN) -> No
         if state is not None:  # what the UPDATE wrote, without the ORM writing it again
             set_committed_value(state, "last_read_number", number)
     events.thread_read.send(thread, user=user, number=number)
+    return True
 
 
 def post_by_number(thread: Thread, number: int) -> Post | None:

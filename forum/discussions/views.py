@@ -199,12 +199,14 @@ def _render_thread(
             url = f"#post-{position.first_unread_id}"  # on this page: no reload
         unread = {"count": thread.last_number - position.last_read, "url": url}
     moderator = user is not None and is_moderator(user, thread.group)
+    claimed = False  # a draft given back leaves the store: that needs the commit
     if form is None:
         form = ReplyForm(formdata=None) if user is not None else None  # no CSRF cookie
         if user is not None:
             draft = _claim_draft(user, thread=thread)
             if draft is not None:
                 form.body.data = draft.body
+                claimed = True
             quoted = _post_if(request.args.get("quote", type=db_int), "post.quote")
             if quoted is not None and quoted.thread_id == thread.id:
                 form.body.data = services.quote_text(quoted)
@@ -226,9 +228,10 @@ def _render_thread(
     )
     if user is not None and listing.items:
         # After rendering: a commit expires every loaded row, which the page would reload.
+        # Read already and no draft claimed: nothing to write, no commit (nor its expiry).
         known = {"state": position.state} if position is not None else {}
-        services.read_up_to(user, thread, listing.items[-1].number, **known)
-        db.session.commit()
+        if services.read_up_to(user, thread, listing.items[-1].number, **known) or claimed:
+            db.session.commit()
     return html, status
 
 

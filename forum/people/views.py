@@ -17,7 +17,9 @@ HANDLE_MAX = 40
 @bp.app_template_global()
 def avatar_url(username: str) -> str:
     """The avatar's address, from the handle alone: no query."""
-    return url_for("people.avatar", username=username)
+    from forum.templating import path_for
+
+    return path_for("people.avatar", username=username)
 
 
 def _page() -> int:
