@@ -355,6 +355,17 @@ def require(action: str, obj: Any = None) -> None:
     abort(404 if reason == HIDDEN else 403)
 
 
+def require_visible(obj: Any, view: str, action: str | None = None) -> Any:
+    """The object a URL names, for the current user: 404 when it is missing or `view`
+    hides it, then what `require(action)` decides. The one shape of the features' loaders."""
+    if obj is None:
+        abort(404)
+    require(view, obj)
+    if action is not None and action != view:
+        require(action, obj)
+    return obj
+
+
 # --- Which rows a user may see: the rules above as query criteria ----------------------
 #
 # Listings, feeds, search, notifications and exports filter with these, so that a query

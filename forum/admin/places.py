@@ -14,10 +14,7 @@ from forum.extensions import db
 from forum.forms import choices
 from forum.groups import services as groups
 from forum.groups.models import Commune, Group
-
-
-def _group_or_404(slug: str) -> Group:
-    return db.first_or_404(select(Group).where(Group.slug == slug))
+from forum.groups.services import group_or_404
 
 
 def _commune_or_404(insee: str) -> Commune:
@@ -50,7 +47,7 @@ def list_groups():
 @bp.route("/groups/<slug>/edit", methods=["GET", "POST"])
 def edit_group(slug: str):
     """Change a group's name, commune and description."""
-    group = _group_or_404(slug)
+    group = group_or_404(slug)
     form = GroupEditForm(obj=group)
     _commune_choices(form, group.commune)
     if not form.is_submitted():
@@ -78,7 +75,7 @@ def edit_group(slug: str):
 @bp.route("/groups/<slug>/archive", methods=["POST"])
 def archive_group(slug: str):
     """Archive a group (read-only, still public), or bring it back."""
-    group = _group_or_404(slug)
+    group = group_or_404(slug)
     form = ArchiveForm()
     if not form.validate_on_submit():
         abort(400)

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from flask import render_template, request
-from sqlalchemy import select
 
 from forum.audit import bp, services
-from forum.extensions import db
-from forum.groups.models import Group
+from forum.groups.services import group_or_404
 from forum.permissions import require
 
 
 @bp.route("/groups/<slug>/audit")
 def group_log(slug: str):
     """What the group's moderators and the admins did in the group, newest first."""
-    group = db.first_or_404(select(Group).where(Group.slug == slug))
+    group = group_or_404(slug)
     require("group.read_audit", group)
     listing = services.entries(request.args.get("page", 1, type=int), group=group)
     return render_template("audit/log.html", group=group, listing=listing)

@@ -12,12 +12,11 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, render_template
-from sqlalchemy import select
 
 from forum.discussions import bp, services
 from forum.discussions.models import Post, Thread
 from forum.extensions import db
-from forum.groups.models import Group
+from forum.groups.services import group_or_404
 from forum.urls import absolute_url
 
 FEED_SIZE = 30
@@ -29,7 +28,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 @bp.route("/groups/<slug>/feed.atom")
 def group_feed(slug: str):
     """The group's newest posts, all threads together."""
-    group = db.first_or_404(select(Group).where(Group.slug == slug))
+    group = group_or_404(slug)
     posts = services.feed_posts(group=group, limit=FEED_SIZE)
     return _feed(
         key=f"group:{group.id}",

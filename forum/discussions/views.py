@@ -25,6 +25,7 @@ from forum.errors import on_session_ended
 from forum.extensions import db, limiter
 from forum.forms import ActionForm, choices
 from forum.groups.models import Group
+from forum.groups.services import group_or_404
 from forum.markup import count_links, render_markdown
 from forum.permissions import can, is_moderator, refusal_message, require, signed_in_user
 from forum.urls import db_int, safe_next
@@ -48,10 +49,6 @@ def _poster_key() -> str:
 
 
 posting_limit = limiter.limit(_posting_limit, key_func=_poster_key, methods=["POST"])
-
-
-def _group(slug: str) -> Group:
-    return db.first_or_404(select(Group).where(Group.slug == slug))
 
 
 def _thread(thread_id: int) -> Thread:
@@ -120,7 +117,7 @@ def _keep_reply(thread_id: int):
 
 
 def _keep_new_thread(slug: str):
-    group = _group(slug)
+    group = group_or_404(slug)
     return _login_keeping_draft(
         url_for("discussions.new_thread", slug=group.slug),
         body=request.form.get("body", ""),
@@ -270,7 +267,7 @@ def history(post_id: int):
 @posting_limit
 def new_thread(slug: str):
     """Start a thread in a group."""
-    group = _group(slug)
+    group = group_or_404(slug)
     if request.method == "POST" and not current_user.is_authenticated:
         return _keep_new_thread(slug)
     require("thread.create", group)
@@ -406,7 +403,7 @@ def flag(post_id: int):
 @bp.route("/groups/<slug>/flags")
 def flag_queue(slug: str):
     """Reports waiting for the group's moderators."""
-    group = _group(slug)
+    group = group_or_404(slug)
     require("group.coordinate", group)
     return render_template(
         "discussions/flags.html",

@@ -6,7 +6,6 @@ from flask import abort, flash, g, redirect, render_template, request, send_file
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from forum.documents import bp, rules, services  # noqa: F401 - rules register at import
 from forum.documents import listing as lists
@@ -16,8 +15,8 @@ from forum.documents.services import DocumentData, DocumentError
 from forum.documents.storage import LocalStorage, storage
 from forum.extensions import db
 from forum.forms import ActionForm
-from forum.groups.models import Group
-from forum.permissions import can, require, signed_in_user
+from forum.groups.services import group_or_404
+from forum.permissions import can, require, require_visible, signed_in_user
 
 UPLOADS = {"documents.new_document", "documents.replace_file"}
 
@@ -44,19 +43,9 @@ def filesize(size: int) -> str:
     return _("%(size)s MB", size=number)
 
 
-def _group(slug: str) -> Group:
-    return db.first_or_404(select(Group).where(Group.slug == slug))
-
-
 def _document(document_id: int, action: str = "document.view") -> Document:
     """The one loader: 404 when missing, or hidden from the user."""
-    document = services.load_document(document_id)
-    if document is None:
-        abort(404)
-    require("document.view", document)
-    if action != "document.view":
-        require(action, document)
-    return document
+    return require_visible(services.load_document(document_id), "document.view", action)
 
 
 def _data(form: DocumentForm) -> DocumentData:
@@ -81,7 +70,7 @@ def _show_error(form, exc: DocumentError) -> None:
 @bp.route("/groups/<slug>/documents/")
 def list_documents(slug: str):
     """The group's docuthèque: documents newest first, by tag and type; meeting minutes."""
-    group = _group(slug)
+    group = group_or_404(slug)
     require("group.view", group)
     viewer = signed_in_user()
     tag = request.args.get("tag", "").strip()[:30]
@@ -106,7 +95,7 @@ def list_documents(slug: str):
 @bp.route("/groups/<slug>/documents/new", methods=["GET", "POST"])
 def new_document(slug: str):
     """Upload a document: its type is decided from its content, then it is stored."""
-    group = _group(slug)
+    group = group_or_404(slug)
     require("document.upload", group)
     form = UploadForm()
     if form.validate_on_submit():
@@ -261,7 +250,7 @@ def restore_document(document_id: int):
 @bp.route("/groups/<slug>/documents/deleted")
 def deleted_documents(slug: str):
     """Deleted documents that coordinators can still restore."""
-    group = _group(slug)
+    group = group_or_404(slug)
     require("group.see_deleted_documents", group)
     return render_template(
         "documents/deleted.html",

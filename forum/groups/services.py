@@ -113,6 +113,12 @@ def _add_unique(obj, error: Exception, **relations) -> None:
         raise error from exc
 
 
+def group_or_404(slug: str) -> Group:
+    """The group a URL names by its slug; 404 when there is none. (Whether the user may see
+    it is the caller's rule: `require("group.view", group)` or a stricter one.)"""
+    return db.first_or_404(select(Group).where(Group.slug == slug))
+
+
 def membership(user: User, group: Group) -> Membership | None:
     return db.session.scalar(
         select(Membership).where(Membership.user_id == user.id, Membership.group_id == group.id)

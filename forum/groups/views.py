@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.groups import bp, services
-from forum.groups.models import Commune, Group
+from forum.groups.models import Commune
+from forum.groups.services import group_or_404
 from forum.permissions import is_moderator, require, role_in, signed_in_user
 
 
@@ -73,7 +74,7 @@ def show_group(slug: str):
 @bp.route("/groups/<slug>/join", methods=["POST"])
 def join(slug: str):
     """Become a member of the group."""
-    group = db.first_or_404(select(Group).where(Group.slug == slug))
+    group = group_or_404(slug)
     require("group.join", group)
     services.join_group(current_user, group)
     db.session.commit()
@@ -84,7 +85,7 @@ def join(slug: str):
 @bp.route("/groups/<slug>/leave", methods=["POST"])
 def leave(slug: str):
     """Stop being a member of the group."""
-    group = db.first_or_404(select(Group).where(Group.slug == slug))
+    group = group_or_404(slug)
     require("group.leave", group)
     services.leave_group(current_user, group)
     db.session.commit()

@@ -18,7 +18,7 @@ from forum.guide.models import Proposal, Resource
 from forum.guide.phones import tel_uri
 from forum.guide.rules import reviews
 from forum.guide.services import GuideError
-from forum.permissions import can, require, signed_in_user
+from forum.permissions import can, require, require_visible, signed_in_user
 
 
 def _commune(insee: str) -> Commune:
@@ -29,18 +29,11 @@ def _entry(entry_id: int, action: str) -> Resource:
     resource = db.session.scalar(
         select(Resource).where(Resource.id == entry_id, Resource.removed_at.is_(None))
     )
-    if resource is None:
-        abort(404)
-    require(action, resource)
-    return resource
+    return require_visible(resource, action)
 
 
 def _proposal(proposal_id: int, action: str = "guide.view_proposal") -> Proposal:
-    proposal = services.load_proposal(proposal_id)
-    if proposal is None:
-        abort(404)
-    require(action, proposal)
-    return proposal
+    return require_visible(services.load_proposal(proposal_id), action)
 
 
 def _show_error(form, exc: GuideError) -> None:

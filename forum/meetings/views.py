@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, format_time
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
-from sqlalchemy import select
 
 from forum.extensions import db
 from forum.forms import ActionForm, choices
-from forum.groups.models import Group
+from forum.groups.services import group_or_404
 from forum.meetings import bp, calendar, minutes, services
 from forum.meetings.forms import (
     AnswerForm,
@@ -24,22 +23,12 @@ from forum.meetings.forms import (
 )
 from forum.meetings.models import Decision, Meeting
 from forum.meetings.services import MeetingData, MeetingError, from_paris, to_paris
-from forum.permissions import can, refusal_message, require, signed_in_user
-
-
-def _group(slug: str) -> Group:
-    return db.first_or_404(select(Group).where(Group.slug == slug))
+from forum.permissions import can, refusal_message, require, require_visible, signed_in_user
 
 
 def _meeting(meeting_id: int, action: str = "meeting.view") -> Meeting:
     """The one loader of a meeting: 404 when missing or hidden from the user."""
-    meeting = services.load_meeting(meeting_id)
-    if meeting is None:
-        abort(404)
-    require("meeting.view", meeting)
-    if action != "meeting.view":
-        require(action, meeting)
-    return meeting
+    return require_visible(services.load_meeting(meeting_id), "meeting.view", action)
 
 
 def _data(form: MeetingForm) -> MeetingData:
@@ -71,7 +60,7 @@ def _show_error(form, exc: MeetingError) -> None:
 @bp.route("/groups/<slug>/meetings/")
 def list_meetings(slug: str):
     """The group's meetings: upcoming (default) or past (`?when=past`), paginated."""
-    group = _group(slug)
+    group = group_or_404(slug)
     require("group.view", group)
     past = request.args.get("when") == "past"
     viewer = signed_in_user()
@@ -84,7 +73,7 @@ def list_meetings(slug: str):
 @bp.route("/groups/<slug>/meetings.ics")
 def group_calendar(slug: str):
     """The group's public meetings as an iCalendar feed, to subscribe to."""
-    group = _group(slug)
+    group = group_or_404(slug)
     body = calendar.group_calendar(group.name, services.calendar_meetings(group))
     return _ics(body, f"{group.slug}.ics")
 
@@ -173,7 +162,7 @@ _ANSWERED = {
 @bp.route("/groups/<slug>/meetings/new", methods=["GET", "POST"])
 def new_meeting(slug: str):
     """Plan a meeting, once or repeating (coordinators of the group)."""
-    group = _group(slug)
+    group = group_or_404(slug)
     require("meeting.create", group)
     form = NewMeetingForm()
     if form.validate_on_submit():

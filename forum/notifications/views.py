@@ -6,12 +6,11 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from forum.discussions.models import Thread
 from forum.extensions import csrf, db
 from forum.forms import ActionForm
-from forum.groups.models import Group
+from forum.groups.services import group_or_404
 from forum.notifications import bp, services
 from forum.notifications.forms import SubscriptionForm
 from forum.permissions import require
@@ -73,7 +72,7 @@ def thread_subscription(thread_id: int):
 @bp.route("/groups/<slug>/subscription", methods=["POST"])
 def group_subscription(slug: str):
     """Follow a group's new threads, or stop (`action` = subscribe or unsubscribe)."""
-    group = db.first_or_404(select(Group).where(Group.slug == slug))
+    group = group_or_404(slug)
     require("group.follow", group)
     form = SubscriptionForm()
     if form.validate_on_submit():

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from forum.extensions import csrf, db
 from forum.forms import choices
-from forum.permissions import LOGIN, can, refusal, require, signed_in_user
+from forum.permissions import LOGIN, can, refusal, require, require_visible, signed_in_user
 from forum.projects import bp, checks, coordination, editing, figures, services
 from forum.projects.forms import (
     AVAILABILITY_LABELS,
@@ -28,11 +28,7 @@ from forum.projects.models import Pledge, PledgeStatus, Project
 
 
 def _project(slug: str) -> Project:
-    project = services.load_project(slug)
-    if project is None:
-        abort(404)
-    require("project.view", project)
-    return project
+    return require_visible(services.load_project(slug), "project.view")
 
 
 @bp.route("/projects/<slug>/")

@@ -16,6 +16,7 @@ from forum.discussions.services import THREAD_WITH_GROUP
 from forum.extensions import db, limiter
 from forum.forms import choices
 from forum.groups.models import Group
+from forum.groups.services import group_or_404
 from forum.permissions import can, require, signed_in_user
 from forum.search import bp, services
 from forum.search.forms import SearchForm
@@ -69,7 +70,7 @@ def show_results():
     group = None
     slug = request.args.get("group", "").strip()
     if slug:
-        group = db.first_or_404(select(Group).where(Group.slug == slug))
+        group = group_or_404(slug)
         require("group.view", group)
     thread = _scope_thread()
     form = SearchForm(formdata=request.args)
