@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
@@ -80,3 +81,9 @@ def new_password_field(label=None) -> PasswordField:
             "maxlength": PASSWORD_MAX,
         },
     )
+
+
+def form_status(failed: bool = True) -> int:
+    """The status of a form page: 400 when it comes back after a POST that `failed` (its
+    errors shown, what was typed kept), 200 when it is first shown."""
+    return 400 if request.method == "POST" and failed else 200

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from forum.admin import bp
 from forum.admin.forms import ProjectForm
 from forum.extensions import db
-from forum.forms import choices
+from forum.forms import choices, form_status
 from forum.groups.models import Group
 from forum.projects import editing, services
 from forum.projects.forms import (
@@ -93,7 +93,7 @@ def new_project():
             db.session.commit()
             flash(_("Project %(name)s created.", name=project.title), "success")
             return redirect(url_for("admin.list_projects"))
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template("admin/project_edit.html", project=None, form=form), status
 
 
@@ -115,5 +115,5 @@ def edit_project(slug: str):
             db.session.commit()
             flash(_("Project %(name)s updated.", name=project.title), "success")
             return redirect(url_for("admin.list_projects"))
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template("admin/project_edit.html", project=project, form=form), status

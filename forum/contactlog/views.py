@@ -32,7 +32,7 @@ from forum.contactlog.forms import (
 from forum.contactlog.models import Household
 from forum.contactlog.services import ContactLogError
 from forum.extensions import db
-from forum.forms import ActionForm
+from forum.forms import ActionForm, form_status
 from forum.groups.models import Group, Role
 from forum.permissions import can, refusal, signed_in_user
 
@@ -189,7 +189,7 @@ def new_household(slug: str):
         form.adults.data = form.adults.data if form.adults.data is not None else 1
         form.children.data = 0
         form.children_in_school.data = 0
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template("contactlog/new.html", group=group, form=form), status
 
 

@@ -23,7 +23,7 @@ from forum.discussions.forms import (
 from forum.discussions.models import Post, Thread
 from forum.errors import on_session_ended
 from forum.extensions import db, limiter
-from forum.forms import ActionForm, choices
+from forum.forms import ActionForm, choices, form_status
 from forum.groups.models import Group
 from forum.groups.services import group_or_404
 from forum.markup import count_links, render_markdown
@@ -297,7 +297,7 @@ def new_thread(slug: str):
             db.session.commit()
             flash(_("Your thread is published."), "success")
             return redirect(url_for("discussions.show_thread", thread_id=thread.id))
-    status = 400 if request.method == "POST" and preview is None else 200
+    status = form_status(failed=preview is None)
     return render_template(
         "discussions/new_thread.html", group=group, form=form, preview=preview
     ), status
@@ -356,7 +356,7 @@ def edit(post_id: int):
         db.session.commit()
         flash(_("Your changes are saved."), "success")
         return redirect(url_for("discussions.permalink", post_id=post.id))
-    status = 400 if request.method == "POST" and preview is None else 200
+    status = form_status(failed=preview is None)
     return render_template("discussions/edit.html", post=post, form=form, preview=preview), status
 
 
@@ -393,7 +393,7 @@ def flag(post_id: int):
             else:
                 flash(_("Thank you: the group's moderators will look at this message."), "success")
             return redirect(url_for("discussions.permalink", post_id=post.id))
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template("discussions/flag.html", post=post, form=form), status
 
 
@@ -487,7 +487,7 @@ def move(thread_id: int):
         db.session.commit()
         flash(_("The thread is moved to %(group)s.", group=target.name), "success")
         return redirect(url_for("discussions.show_thread", thread_id=thread.id))
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template(
         "discussions/move.html", thread=thread, form=form, targets=targets
     ), status

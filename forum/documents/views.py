@@ -14,7 +14,7 @@ from forum.documents.models import INLINE_KINDS, Document, Kind
 from forum.documents.services import DocumentData, DocumentError
 from forum.documents.storage import LocalStorage, storage
 from forum.extensions import db
-from forum.forms import ActionForm
+from forum.forms import ActionForm, form_status
 from forum.groups.services import group_or_404
 from forum.permissions import can, require, require_visible, signed_in_user
 
@@ -110,7 +110,7 @@ def new_document(slug: str):
             db.session.commit()
             flash(_("The document is in the docuthèque."), "success")
             return redirect(url_for("documents.show_document", document_id=document.id))
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template("documents/new.html", group=group, form=form), status
 
 
@@ -201,7 +201,7 @@ def edit_document(document_id: int):
             db.session.commit()
             flash(_("The document is saved."), "success")
             return redirect(url_for("documents.show_document", document_id=document.id))
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template(
         "documents/edit.html", group=document.group, document=document, form=form
     ), status

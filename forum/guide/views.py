@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from forum.db import utcnow
 from forum.extensions import db
-from forum.forms import ActionForm
+from forum.forms import ActionForm, form_status
 from forum.groups.models import Commune
 from forum.guide import bp, exports, services
 from forum.guide.forms import FIELD_LABELS, KIND_LABELS, EntryForm, RefuseForm, RemovalForm
@@ -199,7 +199,7 @@ def propose_entry(insee: str):
         else:
             db.session.commit()
             return _proposed(proposal, commune)
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template(
         "guide/propose.html", commune=commune, form=form, entry=None, **_context()
     ), status
@@ -220,7 +220,7 @@ def propose_edit(entry_id: int):
         else:
             db.session.commit()
             return _proposed(proposal, entry.commune)
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template(
         "guide/propose.html", commune=entry.commune, form=form, entry=entry, **_context()
     ), status
@@ -239,7 +239,7 @@ def propose_removal(entry_id: int):
         else:
             db.session.commit()
             return _proposed(proposal, entry.commune)
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template(
         "guide/remove.html", commune=entry.commune, form=form, entry=entry, **_context()
     ), status

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
 from forum.extensions import db
-from forum.forms import ActionForm, choices
+from forum.forms import ActionForm, choices, form_status
 from forum.groups.services import group_or_404
 from forum.meetings import bp, calendar, minutes, services
 from forum.meetings.forms import (
@@ -181,7 +181,7 @@ def new_meeting(slug: str):
             db.session.commit()
             flash(_("The meeting is planned."), "success")
             return redirect(url_for("meetings.show_meeting", meeting_id=meeting.id))
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template("meetings/edit.html", group=group, form=form, meeting=None), status
 
 
@@ -231,7 +231,7 @@ def edit_meeting(meeting_id: int):
                     "info",
                 )
             return redirect(url_for("meetings.show_meeting", meeting_id=meeting.id))
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template(
         "meetings/edit.html", group=meeting.group, form=form, meeting=meeting
     ), status
@@ -318,7 +318,7 @@ def write_minutes(meeting_id: int):
             db.session.commit()
             flash(_("The minutes are saved."), "success")
             return redirect(url_for("meetings.show_meeting", meeting_id=meeting.id))
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template(
         "meetings/minutes.html",
         meeting=meeting,

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from forum.extensions import csrf, db
-from forum.forms import choices
+from forum.forms import choices, form_status
 from forum.permissions import LOGIN, can, refusal, require, require_visible, signed_in_user
 from forum.projects import bp, checks, coordination, editing, figures, services
 from forum.projects.forms import (
@@ -126,7 +126,7 @@ def pledge(slug: str):
                     "info",
                 )
             return redirect(url_for("projects.show_project", slug=project.slug))
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template(
         "projects/pledge.html", project=project, form=form, mine=mine, problem=None
     ), status
@@ -321,5 +321,5 @@ def edit_project(slug: str):
             db.session.commit()
             flash(_("The project is updated."), "success")
             return redirect(url_for("projects.show_project", slug=project.slug))
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template("projects/edit.html", project=project, form=form), status
