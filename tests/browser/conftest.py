@@ -1,4 +1,5 @@
-"""Real-browser tests: Debian's Chromium driven by Playwright against a live Werkzeug server.
+"""Real-browser tests: Debian's Chromium (its headless shell) driven by Playwright against a
+live Werkzeug server.
 
 One browser for the session (pytest-playwright's `browser`), a fresh context per test, a fresh
 app, database and SMTP sink per test; or, for pages that only read, one server and data seeded
@@ -51,7 +52,10 @@ def pytest_collection_modifyitems(config, items) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def _chromium_installed() -> None:
     """Skip (or fail under CI=true) before anything tries to launch a browser."""
-    need(chromium_available(), "Chromium is not installed (apt-get install chromium)")
+    need(
+        chromium_available(),
+        f"Chromium is not installed at {CHROMIUM} (apt-get install chromium-headless-shell)",
+    )
 
 
 @pytest.fixture(scope="session")
