@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import parse_pattern
-from flask import Flask, g, url_for
+from flask import Flask, current_app, g, has_request_context, request, url_for
 from flask_babel import (
     format_date,
     format_datetime,
@@ -156,16 +156,28 @@ _INT_MARK = 2147483647  # the largest id: a number the shape of any other
 _TEXT_MARK = "zz-url-shape-zz"
 
 
+def _app_urls() -> dict:
+    """URLs that stay the same for the app's life, for this request's script root (the
+    prefix a proxy may mount the site under): the shapes of `path_for` and the pages and
+    static files that `url_for` names without values. Bounded by the app's endpoints."""
+    caches = current_app.extensions.setdefault("forum.urls", {})
+    root = request.script_root
+    urls = caches.get(root)
+    if urls is None:
+        urls = caches[root] = {}
+    return urls
+
+
 def path_for(endpoint: str, **values: int | str) -> str:
     """url_for's path for a link a page repeats (each post's permalink, edit and history
-    links, each author's profile and avatar): the URL's shape is built once per request and
+    links, each author's profile and avatar): the URL's shape is built once per app and
     endpoint, then filled in; the same text as url_for(endpoint, name=value). A thread page
     writes some 120 of them, and url_for costs about 25 µs each."""
     ((name, value),) = values.items()
     plain = type(value) is int or (isinstance(value, str) and _PLAIN.fullmatch(value))
-    if not plain:
+    if not plain or not has_request_context():
         return url_for(endpoint, **values)
-    shapes = g.setdefault("_url_shapes", {})
+    shapes = _app_urls()
     kind = type(value) is int
     shape = shapes.get((endpoint, name, kind))
     if shape is None:
@@ -174,6 +186,26 @@ def path_for(endpoint: str, **values: int | str) -> str:
             str(mark), 1
         )
     return f"{shape[0]}{value}{shape[1]}"
+
+
+def template_url_for(endpoint: str, **values) -> str:
+    """Templates' url_for. The links every page carries (the header's, the style sheet's)
+    are built once per app, not per page: a page without values always has the same path,
+    and so has a static file. Anything else (values, anchors, external URLs, a blueprint's
+    relative endpoint) goes to url_for."""
+    if not values:
+        key = endpoint
+    elif endpoint == "static" and len(values) == 1 and type(values.get("filename")) is str:
+        key = ("static", values["filename"])
+    else:
+        return url_for(endpoint, **values)
+    if endpoint.startswith(".") or not has_request_context():
+        return url_for(endpoint, **values)
+    urls = _app_urls()
+    url = urls.get(key)
+    if url is None:
+        url = urls[key] = url_for(endpoint, **values)
+    return url
 
 
 def person(user, avatar: bool = True, size: int = 24) -> Markup:
@@ -217,6 +249,7 @@ def register_templating(app: Flask) -> None:
         page_numbers=page_numbers,
         path_for=path_for,
         person_link=person,
+        url_for=template_url_for,
         when=when,
     )
     # Notification state for the header and follow buttons: each runs one small query for a
