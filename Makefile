@@ -1,6 +1,9 @@
 # The two commands: `make run` and `make test`. Everything else is a step they use.
 PYTHON ?= python3
-# The suite runs on every core (pytest-xdist), one test file per worker at a time.
+# The suite runs on every core (pytest-xdist), one test file per worker at a time. It keeps
+# its compiled modules (__pycache__, ignored by git) even where PYTHONDONTWRITEBYTECODE is
+# set: otherwise every worker compiles the package and rewrites every test's asserts again
+# at each run (collection 4.7 s instead of 2.3 s).
 TEST_WORKERS ?= auto
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -27,7 +30,7 @@ run: catalogues
 test: catalogues
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
