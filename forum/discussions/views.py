@@ -220,7 +220,6 @@ def _render_thread(
         problem=problem or (refusal_message("thread.reply", thread, user) if user else None),
         moderator=moderator,
         open_flags=moderation.open_flag_count(thread.group) if moderator else 0,
-        action_form=ActionForm(formdata=None) if user is not None else None,
         cards=document_cards(listing.items, user),
     )
     if user is not None and listing.items:
