@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import secrets
@@ -11,7 +12,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from forum import events
@@ -69,21 +70,30 @@ def find_by_email(email: str) -> User | None:
 USER_AGENT_MAX = 200
 
 
+@functools.cache
+def _user_of_session():
+    """The statement of every signed-in request, built once."""
+    return (
+        select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(
+            User.id == bindparam("id"),
+            User.deleted_at.is_(None),
+            LoginSession.key_hash == bindparam("key_hash"),
+            LoginSession.revoked_at.is_(None),
+            LoginSession.expires_at > bindparam("now"),
+        )
+    )
+
+
 def load_user_from_session(user_id: str) -> User | None:
     """Flask-Login's loader: the cookie holds "<id>:<key>" of a live sign-in (one query)."""
     ident, _, key = user_id.partition(":")
     if not ident.isdigit() or len(ident) > 18 or not key or len(key) > 100:
         return None
     user = db.session.scalar(
-        select(User)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(
-            User.id == int(ident),
-            User.deleted_at.is_(None),
-            LoginSession.key_hash == hash_login_key(key),
-            LoginSession.revoked_at.is_(None),
-            LoginSession.expires_at > utcnow(),
-        )
+        _user_of_session(),
+        {"id": int(ident), "key_hash": hash_login_key(key), "now": utcnow()},
     )
     if user is not None:
         user.login_key = key

@@ -9,9 +9,10 @@ links cost no statement of their own, whatever the number of threads.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.orm import joinedload
 
 from forum.accounts.models import User
@@ -142,25 +143,29 @@ class ReadingPosition:
         return page_of_number(self.first_unread_number, POSTS_PER_PAGE)
 
 
-def reading_position(user: User, thread: Thread) -> ReadingPosition:
-    """The member's read mark on the thread with its first unread post: one statement.
-
-    The ReadState row is kept in the position: read_up_to(state=position.state) then
-    needs no statement to find it."""
+@functools.cache
+def _reading_position():
+    """The statement of `reading_position`, built once (every member's thread page)."""
     first = (
         select(Post.id, Post.number)
-        .where(Post.thread_id == thread.id, Post.number > ReadState.last_read_number)
+        .where(Post.thread_id == bindparam("thread"), Post.number > ReadState.last_read_number)
         .order_by(Post.number)
         .limit(1)
         .correlate(ReadState)
     )
     first_id = first.with_only_columns(Post.id).scalar_subquery()
     first_number = first.with_only_columns(Post.number).scalar_subquery()
-    row = db.session.execute(
-        select(ReadState, first_id, first_number).where(
-            ReadState.user_id == user.id, ReadState.thread_id == thread.id
-        )
-    ).first()
+    return select(ReadState, first_id, first_number).where(
+        ReadState.user_id == bindparam("user"), ReadState.thread_id == bindparam("thread")
+    )
+
+
+def reading_position(user: User, thread: Thread) -> ReadingPosition:
+    """The member's read mark on the thread with its first unread post: one statement.
+
+    The ReadState row is kept in the position: read_up_to(state=position.state) then
+    needs no statement to find it."""
+    row = db.session.execute(_reading_position(), {"user": user.id, "thread": thread.id}).first()
     if row is None:
         return ReadingPosition(None)
     state, post_id, number = row

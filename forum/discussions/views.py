@@ -27,7 +27,14 @@ from forum.forms import ActionForm, choices, form_status
 from forum.groups.models import Group
 from forum.groups.services import group_or_404
 from forum.markup import count_links, render_markdown
-from forum.permissions import can, is_moderator, refusal_message, require, signed_in_user
+from forum.permissions import (
+    can,
+    is_moderator,
+    refusal_message,
+    require,
+    require_visible,
+    signed_in_user,
+)
 from forum.urls import db_int, safe_next
 
 
@@ -52,9 +59,7 @@ posting_limit = limiter.limit(_posting_limit, key_func=_poster_key, methods=["PO
 
 
 def _thread(thread_id: int) -> Thread:
-    thread = db.get_or_404(Thread, thread_id, options=services.THREAD_WITH_GROUP)
-    require("thread.view", thread)
-    return thread
+    return require_visible(services.load_thread(thread_id), "thread.view")
 
 
 def _post(post_id: int, action: str = "post.read") -> Post:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, literal, or_, select, union_all, update
+from sqlalchemy import bindparam, case, func, literal, or_, select, union_all, update
 from sqlalchemy.orm import joinedload
 
 from forum.accounts.models import User
@@ -25,6 +26,14 @@ LIST_EXTRACT_LENGTH = 160
 # --- The unread count -------------------------------------------------------------------
 
 
+@functools.cache
+def _unread_count():
+    """The statement of the header's count, built once (every signed-in page)."""
+    return select(func.count(Notification.id)).where(
+        Notification.user_id == bindparam("user"), Notification.read_at.is_(None)
+    )
+
+
 def unread_count(user: Any) -> int:
     """The member's unread notifications: one COUNT on an index; no query for visitors.
 
@@ -35,14 +44,7 @@ def unread_count(user: Any) -> int:
         return 0
     known = _known_counts()
     if user.id not in known:
-        known[user.id] = (
-            db.session.scalar(
-                select(func.count(Notification.id)).where(
-                    Notification.user_id == user.id, Notification.read_at.is_(None)
-                )
-            )
-            or 0
-        )
+        known[user.id] = db.session.scalar(_unread_count(), {"user": user.id}) or 0
     return known[user.id]
 
 
