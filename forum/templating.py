@@ -111,10 +111,23 @@ class _Dates:
         return text
 
 
+def _request_state() -> tuple[dict, object]:
+    """This request's `g` (its dictionary) and locale, for the helpers a page calls a
+    hundred times: `g` resolved once, and the locale Flask-Babel chose for the request (or
+    forces, for a mail in another language) read where it keeps it, without its own four
+    lookups of `g` (get_locale() does the choosing the first time)."""
+    state = g._get_current_object().__dict__
+    babel = state.get("_flask_babel")
+    locale = getattr(babel, "babel_locale", None)
+    if locale is None:
+        locale = get_locale()
+    return state, locale
+
+
 def _dates() -> _Dates:
     """This request's date formatting for its locale."""
-    locale = get_locale()
-    cache = g.setdefault("_when", {})
+    state, locale = _request_state()
+    cache = state.setdefault("_when", {})
     dates = cache.get(locale)
     if dates is None:
         dates = cache[locale] = _Dates()
@@ -229,8 +242,8 @@ def _translations():
     """This request's catalogue for the current locale, looked up once per locale (a mail
     sent in another language, under force_locale, gets its own): Flask-Babel's
     get_translations costs some 10 µs a call, and a page translates 60 to 130 strings."""
-    locale = get_locale()
-    cache = g.setdefault("_translations", {})
+    state, locale = _request_state()
+    cache = state.setdefault("_translations", {})
     translations = cache.get(locale)
     if translations is None:
         translations = cache[locale] = get_translations()
