@@ -238,7 +238,7 @@ def person(user, avatar: bool = True, size: int = 24) -> Markup:
     return Markup(f'<a class="person" href="{href}">{image}{name}</a>')  # noqa: S704 - escaped
 
 
-def _translations():
+def request_translations():
     """This request's catalogue for the current locale, looked up once per locale (a mail
     sent in another language, under force_locale, gets its own): Flask-Babel's
     get_translations costs some 10 µs a call, and a page translates 60 to 130 strings."""
@@ -274,11 +274,11 @@ def register_templating(app: Flask) -> None:
     )
     # Flask-Babel's template callables, with the catalogue looked up once per request.
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _translations().ugettext(s),
-        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
         newstyle=True,
-        pgettext=lambda c, s: _translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
     )
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if value else ""
