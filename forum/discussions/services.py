@@ -302,6 +302,10 @@ def thread_page(thread: Thread, page: int) -> PageOf:
         _posts_by_number(),
         {"thread_id": thread.id, "first": first, "end": first + POSTS_PER_PAGE},
     ).all()
+    for post in posts:
+        # Their thread is this one: the permission rules read post.thread for each post,
+        # and each read would go through the lazy loader to the identity map.
+        set_committed_value(post, "thread", thread)
     return PageOf(list(posts), page, pages, thread.post_count)
 
 
