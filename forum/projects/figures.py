@@ -3,9 +3,10 @@ the number of pledges; the progress cards of the home and group pages."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import and_, bindparam, case, exists, func, select
 from sqlalchemy.orm import joinedload
 
 from forum.accounts.models import User
@@ -155,9 +156,9 @@ class ProjectCard:
         return min(100, round(100 * self.count / target)) if target else 0
 
 
-def project_cards(group: Group | None = None) -> list[ProjectCard]:
-    """The projects (open first; those a group takes part in), each with its number of
-    counted pledges: one statement, whatever the number of projects."""
+@functools.cache
+def _project_cards(of_a_group: bool):
+    """The statement of `project_cards`, built once (the home and group pages run it)."""
     count = (
         select(func.coalesce(func.sum(ProjectCommuneTotal.pledges), 0))
         .where(ProjectCommuneTotal.project_id == Project.id)
@@ -166,11 +167,21 @@ def project_cards(group: Group | None = None) -> list[ProjectCard]:
     query = select(Project, count.label("pledges")).order_by(
         case((Project.status == ProjectStatus.OPEN.value, 0), else_=1), Project.title
     )
-    if group is not None:
+    if of_a_group:
         query = query.where(
-            exists().where(ProjectGroup.project_id == Project.id, ProjectGroup.group_id == group.id)
+            exists().where(
+                ProjectGroup.project_id == Project.id, ProjectGroup.group_id == bindparam("group")
+            )
         )
-    return [ProjectCard(project, pledges or 0) for project, pledges in db.session.execute(query)]
+    return query
+
+
+def project_cards(group: Group | None = None) -> list[ProjectCard]:
+    """The projects (open first; those a group takes part in), each with its number of
+    counted pledges: one statement, whatever the number of projects."""
+    values = {} if group is None else {"group": group.id}
+    rows = db.session.execute(_project_cards(group is not None), values)
+    return [ProjectCard(project, pledges or 0) for project, pledges in rows]
 
 
 @dataclass
