@@ -169,6 +169,9 @@ _INT_MARK = 2147483647  # the largest id: a number the shape of any other
 _TEXT_MARK = "zz-url-shape-zz"
 
 
+SCRIPT_ROOTS_KEPT = 8
+
+
 def _app_urls() -> dict:
     """URLs that stay the same for the app's life, for this request's script root (the
     prefix a proxy may mount the site under): the shapes of `path_for` and the pages and
@@ -177,7 +180,13 @@ def _app_urls() -> dict:
     urls = g.get("_app_urls")
     if urls is None:
         caches = current_app.extensions.setdefault("forum.urls", {})
-        urls = g._app_urls = caches.setdefault(request.script_root, {})
+        root = request.script_root
+        urls = caches.get(root)
+        if urls is None:
+            urls = {}
+            if len(caches) < SCRIPT_ROOTS_KEPT:  # a proxy's prefix or two; past that, per request
+                caches[root] = urls
+        g._app_urls = urls
     return urls
 
 

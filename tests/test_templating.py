@@ -1,4 +1,4 @@
-"""The shared page patterns: relative dates (`when`) and thread states (`badges`)."""
+"""The shared page patterns: relative dates (`when`), thread states (`badges`), links."""
 
 from __future__ import annotations
 
@@ -111,3 +111,30 @@ def test_pages_show_relative_dates_and_states_in_words(client, db):
     assert ">à l'instant</time>" in page
     other_page = unescape(client.get(f"/threads/{other.id}").get_data(as_text=True))
     assert ">à l'instant</time>" in other_page
+
+
+def test_links_follow_the_prefix_the_site_is_mounted_under(app, client, db):
+    """The links a page repeats are built once per app, and kept per mount point: the same
+    thread page under /forum (a proxy's prefix) and at the root links where it should."""
+    from forum.templating import SCRIPT_ROOTS_KEPT
+
+    author = make_user(username="claire")
+    group = make_group("entraide")
+    thread = services.create_thread(author, group, title="Un fil", body="Bonjour")
+    db.session.commit()
+    url = f"/threads/{thread.id}"
+
+    mounted = client.get(url, base_url="http://localhost/forum").get_data(as_text=True)
+    plain = client.get(url).get_data(as_text=True)
+    again = client.get(url, base_url="http://localhost/forum").get_data(as_text=True)
+    for page, root in ((mounted, "/forum"), (plain, ""), (again, "/forum")):
+        assert f'href="{root}/static/css/site.css"' in page  # url_for without values
+        assert f'href="{root}/users/claire"' in page  # path_for: the author's profile
+        assert f'href="{root}/"' in page  # the home link
+    assert "/forum/" not in plain
+
+    # Only a few mount points are kept: the links stay right past them.
+    for n in range(SCRIPT_ROOTS_KEPT + 4):
+        page = client.get(url, base_url=f"http://localhost/m{n}").get_data(as_text=True)
+        assert f'href="/m{n}/users/claire"' in page
+    assert len(app.extensions["forum.urls"]) <= SCRIPT_ROOTS_KEPT
