@@ -477,7 +477,8 @@ def test_rendered_payload_is_inert(payload):
 
 def test_every_payload_is_inert_on_thread_and_group_pages_and_feeds(app, db):
     """The pages put the stored HTML as is inside their own markup, and the titles escaped:
-    each payload as a post and as a thread title, on every page that lists them."""
+    each payload as a post and as a thread title, on every page that lists them (the
+    thread's pages, the group's, the home page's latest discussions)."""
     month_ago = utcnow() - timedelta(days=30)
     author = factories.make_user(name="Autrice")
     coordinator = factories.make_user(name="Coordinatrice")
@@ -515,6 +516,10 @@ def test_every_payload_is_inert_on_thread_and_group_pages_and_feeds(app, db):
             listing = http.get(f"/groups/{group.slug}/?page={number}")
             assert listing.status_code == 200
             assert_safe_page(listing.get_data(as_text=True), f"{who}'s group page {number}")
+        # The home page's latest discussions: the newest titles, each a payload.
+        home = http.get("/").get_data(as_text=True)
+        assert home.count('class="activity-title"') == 10
+        assert_safe_page(home, f"{who}'s home page")
     assert seen == set(stored)
     assert_feed_inert(visitor, f"/threads/{thread.id}/feed.atom", entries=FEED_SIZE)
     assert_feed_inert(visitor, f"/groups/{group.slug}/feed.atom", entries=FEED_SIZE)
