@@ -143,3 +143,30 @@ def test_dates_are_shown_in_europe_paris(app):
             "{{ w | datetime('short') }} / {{ s | datetime('short') }}", w=winter, s=summer
         )
     assert text == "27/02/2026 14:30 / 14/07/2026 10:00"
+
+
+def test_the_forms_own_messages_come_in_each_members_language(app, db):
+    """WTForms' messages ("This field is required.") come from its catalogue, read once
+    per language for the process: a French and an English member, in turn, each read it
+    in theirs."""
+    from tests.conftest import post_form
+    from tests.factories import add_member, make_group
+
+    group = make_group("entraide")
+    clients = {}
+    for locale in ("fr", "en"):
+        user = make_user(locale=locale)
+        add_member(user, group)
+        db.session.commit()
+        clients[locale] = app.test_client()
+        login_as(clients[locale], user)
+    expected = {"fr": "Ce champ est requis.", "en": "This field is required."}
+    for locale in ("fr", "en", "fr", "en"):
+        response = post_form(
+            clients[locale], "/groups/entraide/threads/new", {"title": "Un titre", "body": ""}
+        )
+        assert response.status_code == 400
+        page = response.get_data(as_text=True)
+        assert expected[locale] in page
+        other = expected["en" if locale == "fr" else "fr"]
+        assert other not in page
