@@ -3,12 +3,13 @@ carries it and by when; decisions open until done. Each write is audit-logged.""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from forum import audit
@@ -131,17 +132,27 @@ def complete_decision(actor: User, decision: Decision) -> Decision:
 
 def open_decisions(group: Group, viewer: Any, limit: int = 20) -> list[Decision]:
     """The group's decisions not done yet, soonest due first, from meetings the viewer may
-    see: one statement."""
-    return list(
-        db.session.scalars(
-            select(Decision)
-            .join(Meeting, Meeting.id == Decision.meeting_id)
-            # The meeting comes with the row: the "done" button's rule reads it.
-            .options(joinedload(Decision.owner), contains_eager(Decision.meeting))
-            .where(
-                Decision.group_id == group.id, Decision.done_at.is_(None), *visible_meetings(viewer)
-            )
-            .order_by(Decision.due_on, Decision.id)
-            .limit(limit)
+    see: one statement (a visitor's built once)."""
+    query = _visitors_open_decisions(limit) if viewer is None else _open_decisions(viewer, limit)
+    return list(db.session.scalars(query, {"group": group.id}))
+
+
+@functools.lru_cache(maxsize=4)
+def _visitors_open_decisions(limit: int):
+    return _open_decisions(None, limit)
+
+
+def _open_decisions(viewer: Any, limit: int):
+    return (
+        select(Decision)
+        .join(Meeting, Meeting.id == Decision.meeting_id)
+        # The meeting comes with the row: the "done" button's rule reads it.
+        .options(joinedload(Decision.owner), contains_eager(Decision.meeting))
+        .where(
+            Decision.group_id == bindparam("group"),
+            Decision.done_at.is_(None),
+            *visible_meetings(viewer),
         )
+        .order_by(Decision.due_on, Decision.id)
+        .limit(limit)
     )

@@ -5,6 +5,7 @@ callers), minutes and decisions in `minutes.py`, the reminders of `flask reminde
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, rrule, weekday
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from forum import audit, events
@@ -374,15 +375,48 @@ def group_meetings(group: Group, viewer: Any, page: int, *, past: bool) -> PageO
 
 def next_meetings(viewer: Any, *, group: Group | None = None, limit: int = 5) -> list[Meeting]:
     """The next meetings (not cancelled) the viewer may see; across groups, the public
-    ones only (the home page). One statement."""
-    query = select(Meeting).where(Meeting.ends_at > utcnow(), Meeting.cancelled_at.is_(None))
+    ones only (the home page). One statement (the home page's and a visitor's built once)."""
     if group is None:
-        query = query.options(joinedload(Meeting.group)).where(
-            Meeting.visibility == Visibility.PUBLIC.value
-        )
+        query = _site_next_meetings(limit)
+        values = {"now": utcnow()}
     else:
-        query = query.where(Meeting.group_id == group.id, *visible_meetings(viewer))
-    return list(db.session.scalars(query.order_by(Meeting.starts_at, Meeting.id).limit(limit)))
+        query = _visitors_next_meetings(limit) if viewer is None else _next_meetings(viewer, limit)
+        values = {"now": utcnow(), "group": group.id}
+    return list(db.session.scalars(query, values))
+
+
+@functools.lru_cache(maxsize=4)
+def _site_next_meetings(limit: int):
+    return (
+        select(Meeting)
+        .options(joinedload(Meeting.group))
+        .where(
+            Meeting.ends_at > bindparam("now"),
+            Meeting.cancelled_at.is_(None),
+            Meeting.visibility == Visibility.PUBLIC.value,
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+        .limit(limit)
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _visitors_next_meetings(limit: int):
+    return _next_meetings(None, limit)
+
+
+def _next_meetings(viewer: Any, limit: int):
+    return (
+        select(Meeting)
+        .where(
+            Meeting.ends_at > bindparam("now"),
+            Meeting.cancelled_at.is_(None),
+            Meeting.group_id == bindparam("group"),
+            *visible_meetings(viewer),
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+        .limit(limit)
+    )
 
 
 def calendar_meetings(group: Group) -> list[Meeting]:
