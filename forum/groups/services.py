@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -217,8 +217,16 @@ class GroupOverview:
     extras: dict = field(default_factory=dict)
 
 
+# Statements of group_overview kept under the name their caller gave (`keep_as`), by engine.
+_OVERVIEWS: dict[tuple[str, str], object] = {}
+
+
 def group_overview(
-    slug: str, *, with_hidden_threads: bool = False, extra: dict | None = None
+    slug: str,
+    *,
+    with_hidden_threads: bool = False,
+    extra: dict | None = None,
+    keep_as: str | None = None,
 ) -> GroupOverview | None:
     """The group (with its commune and coordinators), its member and thread counts: one
     statement.
@@ -226,8 +234,31 @@ def group_overview(
     The counts are correlated subqueries over indexed columns, so the page pays one round
     trip instead of three. `with_hidden_threads` adds the count moderators see; `extra`
     maps names to scalar subqueries correlated to the group that other features want on
-    the page (the docuthèque's latest documents), found again in `extras`.
+    the page (the docuthèque's latest documents), found again in `extras`. A caller that
+    passes the same arguments every time names them `keep_as` (a visitor's group page):
+    the statement is then built once (it cost a third of a millisecond).
     """
+    extra = extra or {}
+    key = (keep_as, db.session.get_bind().dialect.name) if keep_as else None
+    query = _OVERVIEWS.get(key) if key else None
+    if query is None:
+        query = _overview_statement(with_hidden_threads, extra)
+        if key:
+            _OVERVIEWS[key] = query
+    # The coordinators come joined (a few rows): no statement of their own.
+    row = db.session.execute(query, {"slug": slug}).unique().first()
+    if row is None:
+        return None
+    return GroupOverview(
+        group=row[0],
+        member_count=row.members or 0,
+        thread_count=row.threads or 0,
+        all_thread_count=row.all_threads if with_hidden_threads else None,
+        extras={name: row._mapping[f"extra_{name}"] for name in extra},
+    )
+
+
+def _overview_statement(with_hidden_threads: bool, extra: dict):
     from forum.discussions.models import Thread
 
     # count(*), not count(id): the group_id indexes alone answer it (no table rows read),
@@ -248,24 +279,9 @@ def group_overview(
     ]
     if with_hidden_threads:
         columns.append(threads().label("all_threads"))
-    extra = extra or {}
     columns.extend(column.label(f"extra_{name}") for name, column in extra.items())
-    # The coordinators come joined (a few rows): no statement of their own.
-    row = (
-        db.session.execute(
-            select(*columns)
-            .options(joinedload(Group.commune), joinedload(Group.coordinator_users))
-            .where(Group.slug == slug)
-        )
-        .unique()
-        .first()
-    )
-    if row is None:
-        return None
-    return GroupOverview(
-        group=row[0],
-        member_count=row.members or 0,
-        thread_count=row.threads or 0,
-        all_thread_count=row.all_threads if with_hidden_threads else None,
-        extras={name: row._mapping[f"extra_{name}"] for name in extra},
+    return (
+        select(*columns)
+        .options(joinedload(Group.commune), joinedload(Group.coordinator_users))
+        .where(Group.slug == bindparam("slug"))
     )

@@ -47,6 +47,7 @@ def show_group(slug: str):
         slug,
         with_hidden_threads=viewer is not None,
         extra={"documents": latest_documents_column(viewer)},
+        keep_as="visitor" if viewer is None else None,
     )
     if overview is None:
         abort(404)
