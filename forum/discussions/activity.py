@@ -47,12 +47,12 @@ class ThreadRow:
         return page_of_number(read + 1, POSTS_PER_PAGE)
 
 
-def _rows(query, viewer: User | None) -> list[ThreadRow]:
-    """The threads of `query` (a select of Thread), with their authors and last posters,
-    and the viewer's read positions: one statement."""
+def _with_authors(query, viewer: User | None):
+    """`query` (a select of Thread) with the threads' authors and last posters, and the
+    viewer's read positions (a member): the statement of `_rows`."""
     query = query.options(joinedload(Thread.author), joinedload(Thread.last_poster))
     if viewer is None:
-        return [ThreadRow(t) for t in db.session.scalars(query)]
+        return query
     first_unread = (
         select(Post.id)
         .where(Post.thread_id == Thread.id, Post.number > ReadState.last_read_number)
@@ -61,18 +61,29 @@ def _rows(query, viewer: User | None) -> list[ThreadRow]:
         .correlate(Thread, ReadState)
         .scalar_subquery()
     )
-    query = query.outerjoin(
+    return query.outerjoin(
         ReadState, and_(ReadState.thread_id == Thread.id, ReadState.user_id == viewer.id)
     ).add_columns(
         ReadState.last_read_number,
         # Only looked up where something is unread (CASE evaluates lazily on both engines).
         case((ReadState.last_read_number < Thread.last_number, first_unread)),
     )
+
+
+def _load_rows(statement, viewer: User | None, values: dict | None = None) -> list[ThreadRow]:
+    if viewer is None:
+        return [ThreadRow(t) for t in db.session.scalars(statement, values or {})]
     rows = []
-    for thread, read, first_id in db.session.execute(query):
+    for thread, read, first_id in db.session.execute(statement, values or {}):
         unread = None if read is None else max(thread.last_number - read, 0)
         rows.append(ThreadRow(thread, unread, first_id))
     return rows
+
+
+def _rows(query, viewer: User | None) -> list[ThreadRow]:
+    """The threads of `query` (a select of Thread), with their authors and last posters,
+    and the viewer's read positions: one statement."""
+    return _load_rows(_with_authors(query, viewer), viewer)
 
 
 def group_threads(
@@ -84,30 +95,51 @@ def group_threads(
     `total` is the number of threads the viewer may see when the caller loaded it already
     (groups.services.group_overview does, with the group); else it is counted here.
     """
-    visible = [Thread.group_id == group.id, *visible_threads(viewer)]
     if total is None:
+        visible = [Thread.group_id == group.id, *visible_threads(viewer)]
         total = db.session.scalar(select(func.count()).select_from(Thread).where(*visible)) or 0
     page, pages = clamp_page(page, total, THREADS_PER_PAGE)
     offset = (page - 1) * THREADS_PER_PAGE
     size = max(min(THREADS_PER_PAGE, total - offset), 0)
     rows: list[ThreadRow] = []
     if size:
-        newest_first = (Thread.is_pinned.desc(), Thread.last_posted_at.desc(), Thread.id.desc())
-        ids = select(Thread.id).where(*visible).limit(size)
         # Walk the group's activity index from whichever end is nearer, so that the last
         # page costs what the first one does (only the middle pages skip n/2 entries).
         from_end = total - offset - size
-        if from_end < offset:
-            oldest_first = (Thread.is_pinned, Thread.last_posted_at, Thread.id)
-            ids = ids.order_by(*oldest_first).offset(from_end)
-        else:
-            ids = ids.order_by(*newest_first).offset(offset)
-        page_ids = ids.subquery()
-        rows = _rows(
-            select(Thread).join(page_ids, page_ids.c.id == Thread.id).order_by(*newest_first),
-            viewer,
+        backwards = from_end < offset
+        statement = (
+            _visitors_page_of_threads(backwards)
+            if viewer is None
+            else _page_of_threads(viewer, backwards)
         )
+        values = {"group": group.id, "size": size, "skip": from_end if backwards else offset}
+        rows = _load_rows(statement, viewer, values)
     return PageOf(rows, page, pages, total)
+
+
+NEWEST_FIRST = (Thread.is_pinned.desc(), Thread.last_posted_at.desc(), Thread.id.desc())
+OLDEST_FIRST = (Thread.is_pinned, Thread.last_posted_at, Thread.id)
+
+
+def _page_of_threads(viewer: User | None, backwards: bool):
+    """The statement of a page of a group's threads: the page's ids first, by the activity
+    index, from the end nearer to the page (`backwards`), then the threads in order."""
+    ids = (
+        select(Thread.id)
+        .where(Thread.group_id == bindparam("group"), *visible_threads(viewer))
+        .order_by(*(OLDEST_FIRST if backwards else NEWEST_FIRST))
+        .limit(bindparam("size"))
+        .offset(bindparam("skip"))
+        .subquery()
+    )
+    query = select(Thread).join(ids, ids.c.id == Thread.id).order_by(*NEWEST_FIRST)
+    return _with_authors(query, viewer)
+
+
+@functools.lru_cache(maxsize=2)
+def _visitors_page_of_threads(backwards: bool):
+    """A visitor's, built once (every visitor's group page)."""
+    return _page_of_threads(None, backwards)
 
 
 def active_threads(viewer: User | None, limit: int = HOME_THREADS) -> list[ThreadRow]:
