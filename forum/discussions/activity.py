@@ -49,7 +49,7 @@ class ThreadRow:
 
 def _with_authors(query, viewer: User | None):
     """`query` (a select of Thread) with the threads' authors and last posters, and the
-    viewer's read positions (a member): the statement of `_rows`."""
+    viewer's read positions (a member), for `_load_rows`."""
     query = query.options(joinedload(Thread.author), joinedload(Thread.last_poster))
     if viewer is None:
         return query
@@ -71,6 +71,7 @@ def _with_authors(query, viewer: User | None):
 
 
 def _load_rows(statement, viewer: User | None, values: dict | None = None) -> list[ThreadRow]:
+    """The rows of a `_with_authors` statement: one statement."""
     if viewer is None:
         return [ThreadRow(t) for t in db.session.scalars(statement, values or {})]
     rows = []
@@ -78,12 +79,6 @@ def _load_rows(statement, viewer: User | None, values: dict | None = None) -> li
         unread = None if read is None else max(thread.last_number - read, 0)
         rows.append(ThreadRow(thread, unread, first_id))
     return rows
-
-
-def _rows(query, viewer: User | None) -> list[ThreadRow]:
-    """The threads of `query` (a select of Thread), with their authors and last posters,
-    and the viewer's read positions: one statement."""
-    return _load_rows(_with_authors(query, viewer), viewer)
 
 
 def group_threads(
@@ -145,7 +140,14 @@ def _visitors_page_of_threads(backwards: bool):
 def active_threads(viewer: User | None, limit: int = HOME_THREADS) -> list[ThreadRow]:
     """The threads most recently posted in, across the groups (all public), as a visitor
     may see them (the home page is the same for everyone but the unread marks): one
-    statement, a walk down the activity index (ix_threads_activity)."""
+    statement, a walk down the activity index (ix_threads_activity). A visitor's is built
+    once."""
+    if viewer is None:
+        return _load_rows(_visitors_active_threads(limit), None)
+    return _load_rows(_active_threads(viewer, limit), viewer)
+
+
+def _active_threads(viewer: User | None, limit: int):
     query = (
         select(Thread)
         .options(joinedload(Thread.group))
@@ -153,7 +155,12 @@ def active_threads(viewer: User | None, limit: int = HOME_THREADS) -> list[Threa
         .order_by(Thread.last_posted_at.desc(), Thread.id.desc())
         .limit(limit)
     )
-    return _rows(query, viewer)
+    return _with_authors(query, viewer)
+
+
+@functools.lru_cache(maxsize=2)
+def _visitors_active_threads(limit: int):
+    return _active_threads(None, limit)
 
 
 @dataclass
