@@ -124,19 +124,54 @@ class MemoryPages:
         self.pages.clear()
 
 
+class Unavailable(Exception):
+    """The page store cannot be used just now: the page is rendered as if it were off."""
+
+
+# After Redis fails, how long each process renders its pages without asking it again.
+RETRY_SECONDS = 30
+
+
 class RedisPages:
-    """Pages and their version in Redis: one round trip reads both."""
+    """Pages and their version in Redis: one round trip reads both.
+
+    When Redis stops answering, the process stops asking it for RETRY_SECONDS: pages are
+    rendered as with the cache off, without waiting for a timeout on every request, and one
+    warning is logged per outage, not one per request. The first call after an outage moves
+    the version on: a write made meanwhile could not, and pages kept before it would be stale.
+    """
 
     def __init__(self, uri: str, prefix: str, seconds: int) -> None:
         import redis
 
         self.client = redis.Redis.from_url(uri, socket_timeout=1, socket_connect_timeout=1)
+        self.errors = (redis.RedisError, OSError)
         self.version_key = f"{prefix}version"
         self.prefix = prefix
         self.seconds = seconds
+        self.down_until = 0.0  # time.monotonic() until which Redis is not asked
+        self.missed = False  # Redis failed since it last answered
+
+    def _call(self, work):
+        now = time.monotonic()
+        if now < self.down_until:
+            raise Unavailable
+        try:
+            if self.missed:
+                self.client.incr(self.version_key)
+                self.missed = False
+            return work()
+        except self.errors:
+            self.down_until, self.missed = now + RETRY_SECONDS, True
+            log.warning(
+                "the page cache's Redis does not answer: pages are rendered for %s s",
+                RETRY_SECONDS,
+                exc_info=True,
+            )
+            raise Unavailable from None
 
     def lookup(self, key: str) -> tuple[str, tuple[bytes, str, str] | None]:
-        version, blob = self.client.mget(self.version_key, self.prefix + key)
+        version, blob = self._call(lambda: self.client.mget(self.version_key, self.prefix + key))
         version = (version or b"0").decode()
         if blob is None:
             return version, None
@@ -147,10 +182,10 @@ class RedisPages:
 
     def store(self, key: str, version: str, body: bytes, etag: str, mimetype: str) -> None:
         blob = b"\n".join([version.encode(), etag.encode(), mimetype.encode(), body])
-        self.client.set(self.prefix + key, blob, ex=self.seconds)
+        self._call(lambda: self.client.set(self.prefix + key, blob, ex=self.seconds))
 
     def bump(self) -> None:
-        self.client.incr(self.version_key)
+        self._call(lambda: self.client.incr(self.version_key))
 
 
 def _backend(app: Flask):
@@ -202,6 +237,8 @@ def _serve_cached():
     key = f"{_locale()}|{request.full_path}"
     try:
         version, entry = store.lookup(key)
+    except Unavailable:
+        return None  # logged once per outage by the store
     except Exception:  # noqa: BLE001 - without its cache the page is rendered as usual
         log.warning("the page cache could not be read", exc_info=True)
         return None
@@ -239,6 +276,8 @@ def _keep(response):
     key, version = pending
     try:
         current_app.extensions["page_cache"].store(key, version, body, etag, response.content_type)
+    except Unavailable:
+        pass
     except Exception:  # noqa: BLE001 - the page is sent all the same
         log.warning("the page cache could not be written", exc_info=True)
     return response
@@ -297,6 +336,8 @@ def _after_commit(session: Session) -> None:
         return
     try:
         store.bump()
+    except Unavailable:
+        pass  # moved on when Redis answers again
     except Exception:  # noqa: BLE001 - the cached pages expire after PAGE_CACHE_SECONDS
         log.exception("the page cache's version could not be moved on")
 

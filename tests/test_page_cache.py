@@ -236,3 +236,51 @@ def test_two_processes_share_pages_and_version_in_redis(make_app):
         keys = list(store.client.scan_iter(prefix + "*"))
         if keys:
             store.client.delete(*keys)
+
+
+@pytest.mark.redis
+def test_when_redis_stops_answering_pages_are_rendered_and_it_is_said_once(
+    make_app, caplog, monkeypatch
+):
+    """Redis down: visitors' pages are rendered as with the cache off, each request without
+    a wait, and the log says so once, not once per request. When it answers again, the
+    version moves on first: a reply posted during the outage shows at once."""
+    need(redis_available(), "Redis is not reachable on 127.0.0.1:6379")
+    prefix = f"forum-test:pages:{secrets.token_hex(6)}:"
+    app = make_app(PAGE_CACHE=True, PAGE_CACHE_URI=REDIS_URI, PAGE_CACHE_PREFIX=prefix)
+    store = pagecache.pages(app)
+    answering = store.client
+    now = [1000.0]
+    monkeypatch.setattr(pagecache.time, "monotonic", lambda: now[0])
+    try:
+        with app.app_context():
+            author, _moderator, _group, _other, thread, _post = forum_with_a_thread(db)
+            url = f"/threads/{thread.id}?page=1"
+            visit(app, db, url)
+            assert visit(app, db, url)[0] == 0  # kept in Redis
+
+            # Redis stops answering (nothing listens on port 1).
+            import redis
+
+            store.client = redis.Redis.from_url("redis://127.0.0.1:1/0", socket_timeout=1)
+            caplog.clear()
+            for _ in range(5):
+                count, page = visit(app, db, url)
+                assert count > 0 and "Deuxième message" in page  # rendered
+            warnings = [r for r in caplog.records if r.name == "forum.pagecache"]
+            assert len(warnings) == 1 and "does not answer" in warnings[0].getMessage()
+
+            # A reply during the outage: its version bump cannot reach Redis.
+            services.reply(author, thread, body="Écrit pendant la panne")
+            db.session.commit()
+
+            # Redis answers again; the next visitor after RETRY_SECONDS sees the reply.
+            store.client = answering
+            now[0] += pagecache.RETRY_SECONDS + 1
+            count, page = visit(app, db, url)
+            assert count > 0 and "Écrit pendant la panne" in page
+            assert visit(app, db, url)[0] == 0  # and the cache works again
+    finally:
+        keys = list(answering.scan_iter(prefix + "*"))
+        if keys:
+            answering.delete(*keys)
