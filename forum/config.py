@@ -84,6 +84,10 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_KEY_PREFIX = "forum"
+    # Redis stops answering: each process counts in its own memory, with the same limits,
+    # until Redis is back (Flask-Limiter checks), instead of answering 500 to every sign-in,
+    # post and search.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_LOGIN = "10 per minute;50 per hour"  # per client address
     # Per account (the e-mail address typed), from any address: failed attempts only, so
     # that guessing one account's password from many addresses stops early.

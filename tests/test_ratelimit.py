@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from forum.extensions import limiter
 from tests.conftest import CSRF_RE, csrf_token
 from tests.services import REDIS_URI, need, redis_available
 
@@ -182,3 +183,27 @@ def test_in_development_the_limits_count_in_memory(tmp_path):
         db.create_all()
     client = app.test_client()
     assert [attempt_login(client).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_when_the_limits_storage_stops_answering_limits_still_hold_in_memory(make_app):
+    """The rate limits' Redis does not answer (nothing listens on port 1): signing in and
+    searching still work, and each process still counts, in its own memory, with the same
+    limits: the eleventh wrong password in a minute from one address is refused."""
+    app = make_app(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0",
+        PROPAGATE_EXCEPTIONS=False,  # a storage error would be a 500 page, as in production
+    )
+    client = app.test_client()
+    address = "2001:db8::7:1"
+    try:
+        statuses = [
+            attempt_login(client, f"u{n}@example.org", address).status_code for n in range(11)
+        ]
+        assert 500 not in statuses, statuses
+        assert statuses[:10] == [200] * 10 and statuses[10] == 429, statuses
+        assert client.get("/search?q=logement").status_code == 200
+    finally:
+        # The suite's apps share one Limiter object, which now believes its storage dead:
+        # the next test's app (memory://) must not start on the fallback.
+        limiter._storage_dead = False
