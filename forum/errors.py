@@ -16,7 +16,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from forum.extensions import db
-from forum.urls import safe_next
+from forum.urls import is_cross_site, safe_next
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +58,15 @@ def register_error_handlers(app: Flask) -> None:
         if signed_out and request.endpoint not in SIGNED_OUT_FORMS and is_same_origin(request):
             if keep is not None:
                 return keep(**(request.view_args or {}))
-            # A form of one of our pages, posted after the session ended: sign in again,
-            # then back to the page the form was on.
+            if _typed_text() and not (request.endpoint or "").startswith(PRIVATE_FORMS):
+                # A form of one of our pages, posted after the session ended, with text in
+                # it: the text comes back beside a link to sign in again (nothing is lost).
+                return _render(400, exc, template="errors/csrf.html")
+            # Nothing typed (or the contact log's, never shown to a signed-out browser):
+            # sign in again, then back to the page the form was on.
             from forum.extensions import login_manager
 
-            back = safe_next(_path_of(request.headers.get("Referer", "")))
-            return redirect(url_for(login_manager.login_view, next=back))
+            return redirect(url_for(login_manager.login_view, next=_back()))
         return _render(400, exc, template="errors/csrf.html")
 
     @app.errorhandler(HTTPException)
@@ -112,6 +115,8 @@ def _unavailable(exc) -> tuple:
 # Forms meant for visitors: a stale token there shows the form's text back, like any other,
 # instead of sending them to sign in.
 SIGNED_OUT_FORMS = {"accounts.login", "accounts.register", "accounts.forgot", "accounts.reset"}
+# Forms whose text is the families' data: never shown back to a signed-out browser.
+PRIVATE_FORMS = ("contactlog.",)
 
 # Fields shown back, visibly, with these labels; the others go back as hidden inputs.
 VISIBLE_FIELDS = {
@@ -122,11 +127,38 @@ VISIBLE_FIELDS = {
     "body": _l("Message"),
 }
 LONG_FIELDS = ("body", "description", "agenda", "message", "summary")
+# Fields whose value someone typed: a signed-out form carrying one comes back (a follow
+# button or a choice alone sends its writer to sign in instead).
+TYPED_FIELDS = frozenset(
+    {
+        *VISIBLE_FIELDS,
+        *LONG_FIELDS,
+        "name",
+        "note",
+        "text",
+        "details",
+        "location",
+        "goal",
+        "subject",
+    }
+)
 
 
 def _path_of(url: str) -> str | None:
     parts = urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "") if parts.path else None
+
+
+def _back() -> str | None:
+    """The page the refused form was on (its Referer), when it is one of ours."""
+    return safe_next(_path_of(request.headers.get("Referer", "")))
+
+
+def _typed_text() -> bool:
+    return any(
+        name in TYPED_FIELDS and any(value.strip() for value in request.form.getlist(name))
+        for name in request.form
+    )
 
 
 def _kept_fields() -> list[tuple[str, list[str]]]:
@@ -169,8 +201,11 @@ def _page(code: int, exc, template: str | None = None) -> tuple:
     if code == 405 and isinstance(exc, HTTPException):
         return render_template(f"errors/{code}.html", error=exc), code, exc.get_headers()
     if template == "errors/csrf.html":
-        fields = _kept_fields() if request.method == "POST" else []
-        asks_password = any("password" in name for name in request.form)
+        from flask_login import current_user
+
+        foreign = is_cross_site(request)
+        fields = _kept_fields() if request.method == "POST" and not foreign else []
+        asks_password = not foreign and any("password" in name for name in request.form)
         query = request.query_string.decode()
         action = request.path + (f"?{query}" if query else "")
         return (
@@ -182,6 +217,11 @@ def _page(code: int, exc, template: str | None = None) -> tuple:
                 action=action,
                 labels=VISIBLE_FIELDS,
                 long_fields=LONG_FIELDS,
+                foreign=foreign,
+                # Signed out on a form for members: a link to sign in again.
+                signed_out=not current_user.is_authenticated
+                and request.endpoint not in SIGNED_OUT_FORMS,
+                sign_in=url_for("accounts.login", next=_back()),
             ),
             code,
             headers,

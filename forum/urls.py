@@ -99,3 +99,17 @@ def is_same_origin(request: Request) -> bool:
     if origin and origin != "null":
         return origin in ours
     return _origin(request.headers.get("Referer", "")) in ours
+
+
+def is_cross_site(request: Request) -> bool:
+    """The form was posted from another site's page, as far as the browser says: an Origin
+    header that is not this site (or "null", from a sandboxed or local page), or, without
+    one, another site's Referer. A browser that sends neither is not taken for one. What a
+    refused form carried is shown back only when this is False: another site must not get
+    its text shown on our pages beside a fresh token and a "Send again" button."""
+    ours = {_origin(request.host_url), _origin(current_app.config["BASE_URL"])} - {""}
+    origin = request.headers.get("Origin")
+    if origin:
+        return origin not in ours
+    referer = request.headers.get("Referer")
+    return bool(referer) and _origin(referer) not in ours

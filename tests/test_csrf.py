@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from urllib.parse import unquote
 
 import pytest
@@ -10,10 +11,11 @@ from sqlalchemy import func, select
 
 from forum.discussions import services as discussions
 from forum.models import (
+    Flag,
     Post,
 )
 from tests.conftest import login_as
-from tests.factories import make_group, make_user
+from tests.factories import add_member, make_group, make_user
 
 SAMPLE_VALUES = {
     "slug": "ldh-clamart",
@@ -139,3 +141,101 @@ def test_a_stale_sign_in_form_comes_back_with_the_address(client, db):
     page = response.get_data(as_text=True)
     assert 'value="nadia@example.org"' in page and 'type="password"' in page
     assert "x" * 12 not in page  # a password is asked again, never echoed
+
+
+class _FormFields(HTMLParser):
+    """The fields of the page's form that posts to `action`, as a browser would send them."""
+
+    def __init__(self, action: str):
+        super().__init__()
+        self.action, self.inside, self.fields, self.textarea = action, False, {}, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.inside = attrs.get("action") == self.action and attrs.get("method") == "post"
+        elif self.inside and tag == "input" and attrs.get("name"):
+            self.fields[attrs["name"]] = attrs.get("value") or ""
+        elif self.inside and tag == "textarea":
+            self.textarea = attrs["name"]
+            self.fields[self.textarea] = ""
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.fields[self.textarea] += data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self.textarea = None
+        elif tag == "form":
+            self.inside = False
+
+
+def form_fields(page: str, action: str) -> dict:
+    parser = _FormFields(action)
+    parser.feed(page)
+    return parser.fields
+
+
+def _reported_post(db):
+    author, reporter = make_user(), make_user()
+    group = make_group("entraide")
+    add_member(reporter, group)
+    thread = discussions.create_thread(author, group, title="Un fil", body="Un message")
+    post = discussions.reply(author, thread, body="Une réponse")
+    db.session.commit()
+    return reporter, post
+
+
+def test_a_form_sent_after_the_session_ended_comes_back_with_its_text(client, db):
+    """Any member's form, not only a reply: posted from our page after the session ended,
+    its text comes back with a link to sign in again, and nothing is changed; signed in
+    again, "Send again" sends it (once more if the sign-in renewed the session's token)."""
+    reporter, post = _reported_post(db)
+    action = f"/posts/{post.id}/flag"
+    reason = "Ce message donne l'adresse d'une famille <b>en clair</b>."
+    ours = {"Origin": "http://localhost", "Referer": f"http://localhost{action}"}
+    response = client.post(action, data={"category": "other", "reason": reason}, headers=ours)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "<b>en clair</b>" not in page  # shown as text, escaped
+    assert form_fields(page, action)["reason"] == reason
+    assert "nouvel onglet" in page and f'href="/auth/login?next={action}"' in page
+    assert db.session.scalar(select(func.count(Flag.id))) == 0
+
+    login_as(client, reporter)  # in another tab
+    for _ in range(2):  # the page's token, then, if the sign-in renewed it, the new page's
+        response = client.post(action, data=form_fields(page, action), headers=ours)
+        if response.status_code != 400:
+            break
+        page = response.get_data(as_text=True)
+    assert response.status_code == 302
+    [flag] = db.session.scalars(select(Flag)).all()
+    assert flag.reason == reason and flag.category == "other"
+
+
+def test_the_contact_logs_forms_are_never_shown_back_to_a_signed_out_browser(client, db):
+    response = client.post(
+        "/households/abc/contacts",
+        data={"summary": "Le nom et l'adresse d'une famille", "happened_on": "2026-01-01"},
+        headers={"Origin": "http://localhost", "Referer": "http://localhost/households/abc"},
+    )
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    assert "famille" not in response.get_data(as_text=True)
+
+
+def test_a_form_sent_from_another_site_is_not_shown_back(client, db):
+    """Another site's page posts a form to ours in a member's browser: the refusal shows
+    none of its text, and offers no form to send it again with a valid token."""
+    reporter, post = _reported_post(db)
+    login_as(client, reporter)
+    action = f"/posts/{post.id}/flag"
+    spam = "Texte choisi par un autre site"
+    for headers in (FOREIGN, {"Origin": "null"}, {"Referer": "https://evil.example/page"}):
+        response = client.post(action, data={"category": "spam", "reason": spam}, headers=headers)
+        assert response.status_code == 400
+        page = response.get_data(as_text=True)
+        main = page.split("<main", 1)[1].split("</main>", 1)[0]
+        assert spam not in page and 'name="csrf_token"' not in main  # no form to send again
+        assert "autre site" in main
+    assert db.session.scalar(select(func.count(Flag.id))) == 0
