@@ -22,6 +22,7 @@ from forum.contactlog.services import (
     NOTE_MAX,
     PSEUDONYM_MAX,
     SUMMARY_MAX,
+    HouseholdData,
 )
 from forum.forms import Form, choices, no_control_chars
 from forum.projects.forms import MultiCheckboxField, WholeNumberField
@@ -123,6 +124,18 @@ class HouseholdForm(Form):
         choices=choices(LIVING_LABELS.items()),
         default="unknown",
     )
+
+    def household_data(self, **more) -> HouseholdData:
+        """What the services need from the form (`more`: the new record's consent)."""
+        return HouseholdData(
+            pseudonym=self.pseudonym.data,
+            adults=self.adults.data,
+            children=self.children.data,
+            children_in_school=self.children_in_school.data,
+            languages=self.languages.data or "",
+            living=self.living.data,
+            **more,
+        )
 
 
 class NewHouseholdForm(HouseholdForm):

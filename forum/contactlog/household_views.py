@@ -136,18 +136,7 @@ def edit_household(public_id: str):
     form = HouseholdForm()
     if form.validate():
         try:
-            services.update_household(
-                signed_in_user(),
-                household,
-                services.HouseholdData(
-                    pseudonym=form.pseudonym.data,
-                    adults=form.adults.data,
-                    children=form.children.data,
-                    children_in_school=form.children_in_school.data,
-                    languages=form.languages.data or "",
-                    living=form.living.data,
-                ),
-            )
+            services.update_household(signed_in_user(), household, form.household_data())
         except ContactLogError as exc:
             db.session.rollback()
             _show_error(form, exc)

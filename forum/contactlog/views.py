@@ -165,13 +165,7 @@ def new_household(slug: str):
             household = services.create_household(
                 signed_in_user(),
                 group,
-                services.HouseholdData(
-                    pseudonym=form.pseudonym.data,
-                    adults=form.adults.data,
-                    children=form.children.data,
-                    children_in_school=form.children_in_school.data,
-                    languages=form.languages.data or "",
-                    living=form.living.data,
+                form.household_data(
                     consent=bool(form.consent.data),
                     consent_on=form.consent_on.data,
                     consent_how=form.consent_how.data or "",

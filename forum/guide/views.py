@@ -305,15 +305,12 @@ def accept_proposal(proposal_id: int):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.accept(current_user, proposal)
-    except GuideError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return redirect(url_for("guide.show_proposal", proposal_id=proposal_id), code=303)
-    db.session.commit()
-    flash(_("Accepted: the guide is updated and the proposer is told."), "success")
-    return redirect(url_for("guide.list_proposals", insee=proposal.commune.insee), code=303)
+    return _decided(
+        proposal,
+        lambda: services.accept(current_user, proposal),
+        _("Accepted: the guide is updated and the proposer is told."),
+        "success",
+    )
 
 
 @bp.route("/guide/proposals/<int:proposal_id>/refuse", methods=["POST"])
@@ -323,12 +320,23 @@ def refuse_proposal(proposal_id: int):
     form = RefuseForm()
     if not form.validate_on_submit():
         return _render_proposal(proposal, form, status=400)
+    return _decided(
+        proposal,
+        lambda: services.refuse(current_user, proposal, form.reason.data or ""),
+        _("Refused: the proposer is told."),
+        "info",
+    )
+
+
+def _decided(proposal: Proposal, decide, message: str, category: str):
+    """Apply a reviewer's decision: back to the list, or to the proposal saying why not."""
+    proposal_id, insee = proposal.id, proposal.commune.insee
     try:
-        services.refuse(current_user, proposal, form.reason.data or "")
+        decide()
     except GuideError as exc:
         db.session.rollback()
         flash(str(exc.message), "error")
         return redirect(url_for("guide.show_proposal", proposal_id=proposal_id), code=303)
     db.session.commit()
-    flash(_("Refused: the proposer is told."), "info")
-    return redirect(url_for("guide.list_proposals", insee=proposal.commune.insee), code=303)
+    flash(message, category)
+    return redirect(url_for("guide.list_proposals", insee=insee), code=303)
