@@ -456,6 +456,48 @@ def test_a_reporters_words_stay_with_the_moderators(app, db, cast):
     )
 
 
+def test_each_role_sees_the_posts_it_may_see_and_the_tools_it_may_use(app, db, cast):
+    """A thread page with a visible, a hidden and a deleted post, read by a visitor, a member
+    and a moderator: each sees what the rules give them, and only the forms they may send."""
+    people, thread, post, _ = cast
+    hidden = services.reply(people["author"], thread, body="Un texte masqué")
+    gone = services.reply(people["member"], thread, body="Un texte retiré")
+    moderation.hide_post(people["coordinator"], hidden, category="spam")
+    services.delete_post(people["member"], gone)
+    db.session.commit()
+    url = thread_url(thread, page=1)
+
+    def article(html: str, p: Post) -> str:
+        start = html.index(f'id="post-{p.id}"')
+        return html[start : html.index("</article>", start)]
+
+    visitor = app.test_client().get(url).get_data(as_text=True)
+    assert "Un message discutable" in article(visitor, post)
+    assert "Un texte masqué" not in visitor and "Un texte retiré" not in visitor
+    assert "masqué par la modération" in article(visitor, hidden)
+    assert "supprimé par son auteur" in article(visitor, gone)
+    assert "<form" not in article(visitor, post) and "Signaler" not in visitor
+
+    member = app.test_client()
+    login_as(member, people["member"])
+    page = member.get(url).get_data(as_text=True)
+    mine = article(page, post)
+    assert f'action="/posts/{post.id}/reactions"' in mine and "Signaler" in mine
+    assert "Un texte masqué" not in page and "/hide" not in page and "/restore" not in page
+
+    mod = app.test_client()
+    login_as(mod, people["coordinator"])
+    page = mod.get(url).get_data(as_text=True)
+    # The hidden text behind a disclosure, and the form that shows it again.
+    shown = article(page, hidden)
+    assert "Un texte masqué" in shown and "réservé aux modérateurs" in shown
+    assert f'action="/posts/{hidden.id}/restore"' in shown
+    # A visible post carries the hiding form with its reasons; a deleted one has no tools.
+    assert f'action="/posts/{post.id}/hide"' in article(page, post)
+    assert 'name="category" value="spam"' in article(page, post)
+    assert "<form" not in article(page, gone) and "Un texte retiré" not in page
+
+
 def test_each_report_is_its_own_row_and_a_member_has_one_open(app, db, cast):
     people, thread, post, _ = cast
     for who, reason in (("member", "Premier"), ("coordinator", "Second")):
