@@ -42,6 +42,26 @@ class UTCDateTime(types.TypeDecorator):
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
 
+    def result_processor(self, dialect, coltype):
+        """On SQLite, the stored text ("2026-12-01 10:48:31.123456", UTC) read straight
+        into an aware datetime, in one call: parsing it naive, then adding the zone, cost
+        two (a group page reads some 500 dates)."""
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        parse = datetime.fromisoformat
+
+        def process(value):
+            if value is None:
+                return None
+            if isinstance(value, str):
+                try:
+                    return parse(value + "+00:00")
+                except ValueError:  # a text that carries its own offset
+                    return parse(value).astimezone(UTC)
+            return self.process_result_value(value, dialect)
+
+        return process
+
 
 class Base(DeclarativeBase):
     registry = registry(

@@ -16,6 +16,7 @@ from flask_babel import (
     get_timezone,
     get_translations,
 )
+from jinja2 import pass_eval_context
 from markupsafe import Markup, escape
 
 # Past this age a date shows as the day it was (in Europe/Paris), no longer as "3 days ago".
@@ -163,13 +164,31 @@ def when(value: datetime | None) -> Markup:
     )
 
 
-# Values that url_for writes as they are (no quoting needed): ids, @handles.
+# Values that url_for writes as they are (no quoting needed): ids, @handles, page numbers.
 _PLAIN = re.compile(r"[A-Za-z0-9_.~-]+")
 _INT_MARK = 2147483647  # the largest id: a number the shape of any other
-_TEXT_MARK = "zz-url-shape-zz"
+
+
+def _mark(position: int, value: int | str) -> int | str:
+    """A stand-in for the value at `position`, found once in the URL url_for builds."""
+    if type(value) is int:
+        return _INT_MARK - position
+    return f"zz-url-shape-{position}-zz"
+
+
+def _is_plain(value) -> bool:
+    if type(value) is int:
+        return value >= 0
+    return isinstance(value, str) and _PLAIN.fullmatch(value) is not None
 
 
 SCRIPT_ROOTS_KEPT = 8
+
+
+def _request_dict() -> dict:
+    """Where a page keeps what it computed once for itself: on the request, not on `g`, as
+    an app context (a test's, a command's) may serve several requests."""
+    return request._get_current_object().__dict__
 
 
 def _app_urls() -> dict:
@@ -177,7 +196,8 @@ def _app_urls() -> dict:
     prefix a proxy may mount the site under): the shapes of `path_for` and the pages and
     static files that `url_for` names without values. Bounded by the app's endpoints.
     Looked up once per request (a page asks some 130 times)."""
-    urls = g.get("_app_urls")
+    state = _request_dict()
+    urls = state.get("_forum_urls")
     if urls is None:
         caches = current_app.extensions.setdefault("forum.urls", {})
         root = request.script_root
@@ -186,43 +206,70 @@ def _app_urls() -> dict:
             urls = {}
             if len(caches) < SCRIPT_ROOTS_KEPT:  # a proxy's prefix or two; past that, per request
                 caches[root] = urls
-        g._app_urls = urls
+        state["_forum_urls"] = urls
     return urls
 
 
 def path_for(endpoint: str, **values: int | str) -> str:
-    """url_for's path for a link a page repeats (each post's permalink, edit and history
-    links, each author's profile and avatar): the URL's shape is built once per app and
-    endpoint, then filled in; the same text as url_for(endpoint, name=value). A thread page
-    writes some 120 of them, and url_for costs about 25 µs each."""
-    ((name, value),) = values.items()
-    plain = type(value) is int or (isinstance(value, str) and _PLAIN.fullmatch(value))
-    if not plain or not has_request_context():
-        return url_for(endpoint, **values)
+    """url_for's path for a link a page repeats (each post's permalink, each author's
+    profile, each page of a list): the URL's shape is built once per app, endpoint and
+    names of values, then filled in; the same text as url_for(endpoint, **values). Values
+    url_for would quote or leave out (None, True), and `_external`, go to url_for. A thread
+    page writes some 120 links, and url_for costs about 25 µs each."""
+    if len(values) == 1:  # most links: one id or handle
+        ((name, value),) = values.items()
+        if not (_is_plain(value) and has_request_context()):
+            return url_for(endpoint, **values)
+        key = (endpoint, name, type(value) is int)
+    else:
+        if not (all(map(_is_plain, values.values())) and has_request_context()):
+            return url_for(endpoint, **values)
+        key = (endpoint, *(x for n, v in values.items() for x in (n, type(v) is int)))
     shapes = _app_urls()
-    kind = type(value) is int
-    shape = shapes.get((endpoint, name, kind))
+    shape = shapes.get(key)
     if shape is None:
-        mark = _INT_MARK if kind else _TEXT_MARK
-        shape = shapes[(endpoint, name, kind)] = url_for(endpoint, **{name: mark}).split(
-            str(mark), 1
-        )
-    return f"{shape[0]}{value}{shape[1]}"
+        shape = shapes[key] = _shape(endpoint, values)
+    if shape is _NO_SHAPE:
+        return url_for(endpoint, **values)
+    filled, tail = shape
+    return "".join([f"{piece}{values[name]}" for piece, name in filled]) + tail
+
+
+_NO_SHAPE = ((), "")  # a sentinel: compared by identity
+
+
+def _shape(endpoint: str, values: dict):
+    """The URL url_for builds with a mark in place of each value, cut at the marks: the
+    pieces before each value, and what follows the last. _NO_SHAPE when a value is checked
+    or changed by its converter (`<any(lock, unlock):action>`)."""
+    marked = {name: _mark(i, value) for i, (name, value) in enumerate(values.items())}
+    try:
+        url = url_for(endpoint, **marked)
+    except ValueError:
+        return _NO_SHAPE
+    marks = {name: str(mark) for name, mark in marked.items()}
+    if not all(url.count(mark) == 1 for mark in marks.values()):
+        return _NO_SHAPE
+    pieces, rest = [], url
+    for name in sorted(marks, key=lambda name: url.index(marks[name])):  # in the URL's order
+        before, rest = rest.split(marks[name], 1)
+        pieces.append((before, name))
+    return (tuple(pieces), rest)
 
 
 def template_url_for(endpoint: str, **values) -> str:
     """Templates' url_for. The links every page carries (the header's, the style sheet's)
     are built once per app, not per page: a page without values always has the same path,
-    and so has a static file. Anything else (values, anchors, external URLs, a blueprint's
-    relative endpoint) goes to url_for."""
+    and so has a static file. Links with values are filled into their shape (`path_for`).
+    A blueprint's relative endpoint, and anything outside a request, go to url_for."""
+    if endpoint.startswith(".") or not has_request_context():
+        return url_for(endpoint, **values)
     if not values:
         key = endpoint
     elif endpoint == "static" and len(values) == 1 and type(values.get("filename")) is str:
         key = ("static", values["filename"])
     else:
-        return url_for(endpoint, **values)
-    if endpoint.startswith(".") or not has_request_context():
-        return url_for(endpoint, **values)
+        return path_for(endpoint, **values)
     urls = _app_urls()
     url = urls.get(key)
     if url is None:
@@ -235,6 +282,18 @@ def person(user, avatar: bool = True, size: int = 24) -> Markup:
     name is beside it) and their name linking to their profile; a deleted account is plain
     text. `_macros/people.html` exports it as `person`: a Jinja macro call costs some 20 µs,
     and a group page writes 60 names."""
+    # A thread's authors come back post after post: each name is written once per page.
+    if not has_request_context():
+        return _person(user, avatar, size)
+    key = (user.username, user.display_name, user.is_deleted, avatar, size)
+    names = _request_dict().setdefault("_forum_people", {})
+    html = names.get(key)
+    if html is None:
+        html = names[key] = _person(user, avatar, size)
+    return html
+
+
+def _person(user, avatar: bool, size: int) -> Markup:
     name = escape(user.display_name)
     if user.is_deleted:
         return Markup(f'<span class="person">{name}</span>')  # noqa: S704 - escaped
@@ -245,6 +304,11 @@ def person(user, avatar: bool = True, size: int = 24) -> Markup:
         size = escape(size)
         image = f'<img class="avatar" src="{src}" alt="" width="{size}" height="{size}">'
     return Markup(f'<a class="person" href="{href}">{image}{name}</a>')  # noqa: S704 - escaped
+
+
+def current_locale() -> str:
+    """The page's language ("fr", "en"), for <html lang> and the language menu."""
+    return str(_request_state()[1])
 
 
 def request_translations():
@@ -259,6 +323,26 @@ def request_translations():
     return translations
 
 
+@pass_eval_context
+def template_gettext(eval_ctx, string: str, **variables) -> str:
+    """Templates' `_()`, as Jinja's newstyle gettext: the translation is a format string
+    (`%%` for a percent sign), its values escaped in an HTML template."""
+    text = request_translations().ugettext(string)
+    if eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 - our own catalogue's text
+    return text % variables
+
+
+@pass_eval_context
+def template_ngettext(eval_ctx, singular: str, plural: str, num: int, **variables) -> str:
+    """Templates' ngettext(), as Jinja's newstyle one: `num` is among the values."""
+    variables.setdefault("num", num)
+    text = request_translations().ungettext(singular, plural, num)
+    if eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 - our own catalogue's text
+    return text % variables
+
+
 def register_templating(app: Flask) -> None:
     from flask_login import current_user
 
@@ -267,7 +351,7 @@ def register_templating(app: Flask) -> None:
 
     app.jinja_env.globals.update(
         can=can,
-        current_locale=lambda: str(get_locale()),
+        current_locale=current_locale,
         page_numbers=page_numbers,
         path_for=path_for,
         person_link=person,
@@ -289,6 +373,10 @@ def register_templating(app: Flask) -> None:
         pgettext=lambda c, s: request_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
     )
+    # `_` and ngettext, which pages call 20 to 130 times, without the three nested
+    # context.call of Jinja's wrappers (`_` → gettext → the function above).
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext)
+    app.jinja_env.globals["ngettext"] = template_ngettext
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if value else ""
     )

@@ -74,9 +74,12 @@ USER_AGENT_MAX = 200
 @functools.cache
 def _user_of_session():
     """The statement of every signed-in request, built once. The user's memberships come in
-    it: nearly every page asks a permission rule, and each reads them (a round trip less)."""
+    it: nearly every page asks a permission rule, and each reads them (a round trip less);
+    and so does their count of unread notifications, which every page's header shows."""
+    from forum.notifications.listing import unread_count_column
+
     return (
-        select(User)
+        select(User, unread_count_column(User.id))
         .options(joinedload(User.memberships))
         .join(LoginSession, LoginSession.user_id == User.id)
         .where(
@@ -90,20 +93,26 @@ def _user_of_session():
 
 
 def load_user_from_session(user_id: str) -> User | None:
-    """Flask-Login's loader: the cookie holds "<id>:<key>" of a live sign-in (one query)."""
+    """Flask-Login's loader: the cookie holds "<id>:<key>" of a live sign-in (one query,
+    which also reads the header's count of unread notifications)."""
     ident, _, key = user_id.partition(":")
     if not ident.isdigit() or len(ident) > 18 or not key or len(key) > 100:
         return None
-    user = (
-        db.session.scalars(
+    row = (
+        db.session.execute(
             _user_of_session(),
             {"id": int(ident), "key_hash": hash_login_key(key), "now": utcnow()},
         )
         .unique()
         .first()
     )
-    if user is not None:
-        user.login_key = key
+    if row is None:
+        return None
+    from forum.notifications.listing import remember_unread_count
+
+    user, unread = row
+    user.login_key = key
+    remember_unread_count(user, unread)
     return user
 
 

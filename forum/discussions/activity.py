@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.orm import joinedload
 
-from forum.accounts.models import User
+from forum.accounts.models import NAME, User
 from forum.discussions.models import POSTS_PER_PAGE, THREADS_PER_PAGE, Post, ReadState, Thread
 from forum.extensions import db
 from forum.groups.models import Group
@@ -50,7 +50,10 @@ class ThreadRow:
 def _with_authors(query, viewer: User | None):
     """`query` (a select of Thread) with the threads' authors and last posters, and the
     viewer's read positions (a member), for `_load_rows`."""
-    query = query.options(joinedload(Thread.author), joinedload(Thread.last_poster))
+    query = query.options(
+        joinedload(Thread.author).load_only(*NAME),
+        joinedload(Thread.last_poster).load_only(*NAME),
+    )
     if viewer is None:
         return query
     first_unread = (

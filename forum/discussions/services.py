@@ -12,7 +12,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from forum import audit, events
-from forum.accounts.models import User
+from forum.accounts.models import NAME, User
 from forum.db import insert_ignoring_duplicate, utcnow
 from forum.discussions.activity import ThreadRow, group_threads  # noqa: F401 - their old home
 from forum.discussions.models import (
@@ -279,7 +279,7 @@ def _thread_by_id():
 def _posts_by_number():
     return (
         select(Post)
-        .options(joinedload(Post.author))
+        .options(joinedload(Post.author).load_only(*NAME))
         .where(
             Post.thread_id == bindparam("thread_id"),
             and_(Post.number >= bindparam("first"), Post.number < bindparam("end")),

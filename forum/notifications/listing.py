@@ -48,6 +48,23 @@ def unread_count(user: Any) -> int:
     return known[user.id]
 
 
+def unread_count_column(user_id):
+    """The count as a column of another statement: the signed-in request's own (the user's
+    loader, forum.accounts.services), so that the header's count costs no round trip."""
+    return (
+        select(func.count(Notification.id))
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
+
+
+def remember_unread_count(user: Any, count: int) -> None:
+    """The count read with the user, at the start of the request: what unread_count gives
+    until a change of notifications forgets it."""
+    if has_request_context():
+        _known_counts()[user.id] = count
+
+
 def _known_counts() -> dict[int, int]:
     # Only inside a request: a command or a shell lives longer than the counts stay true.
     if not has_request_context():
