@@ -19,6 +19,8 @@ from flask_babel import (
 from jinja2 import pass_eval_context
 from markupsafe import Markup, escape
 
+from forum.memo import request_memo
+
 # Past this age a date shows as the day it was (in Europe/Paris), no longer as "3 days ago".
 RELATIVE_DAYS = 7
 
@@ -185,19 +187,13 @@ def _is_plain(value) -> bool:
 SCRIPT_ROOTS_KEPT = 8
 
 
-def _request_dict() -> dict:
-    """Where a page keeps what it computed once for itself: on the request, not on `g`, as
-    an app context (a test's, a command's) may serve several requests."""
-    return request._get_current_object().__dict__
-
-
 def _app_urls() -> dict:
     """URLs that stay the same for the app's life, for this request's script root (the
     prefix a proxy may mount the site under): the shapes of `path_for` and the pages and
     static files that `url_for` names without values. Bounded by the app's endpoints.
     Looked up once per request (a page asks some 130 times)."""
-    state = _request_dict()
-    urls = state.get("_forum_urls")
+    memo = request_memo("forum_urls")
+    urls = memo.get("urls")
     if urls is None:
         caches = current_app.extensions.setdefault("forum.urls", {})
         root = request.script_root
@@ -206,7 +202,7 @@ def _app_urls() -> dict:
             urls = {}
             if len(caches) < SCRIPT_ROOTS_KEPT:  # a proxy's prefix or two; past that, per request
                 caches[root] = urls
-        state["_forum_urls"] = urls
+        memo["urls"] = urls
     return urls
 
 
@@ -286,7 +282,7 @@ def person(user, avatar: bool = True, size: int = 24) -> Markup:
     if not has_request_context():
         return _person(user, avatar, size)
     key = (user.username, user.display_name, user.is_deleted, avatar, size)
-    names = _request_dict().setdefault("_forum_people", {})
+    names = request_memo("forum_people")
     html = names.get(key)
     if html is None:
         html = names[key] = _person(user, avatar, size)

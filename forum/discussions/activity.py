@@ -185,32 +185,52 @@ class ReadingPosition:
         return page_of_number(self.first_unread_number, POSTS_PER_PAGE)
 
 
-@functools.cache
-def _reading_position():
-    """The statement of `reading_position`, built once (every member's thread page)."""
-    first = (
-        select(Post.id, Post.number)
-        .where(Post.thread_id == bindparam("thread"), Post.number > ReadState.last_read_number)
-        .order_by(Post.number)
-        .limit(1)
-        .correlate(ReadState)
-    )
-    first_id = first.with_only_columns(Post.id).scalar_subquery()
-    first_number = first.with_only_columns(Post.number).scalar_subquery()
-    return select(ReadState, first_id, first_number).where(
-        ReadState.user_id == bindparam("user"), ReadState.thread_id == bindparam("thread")
-    )
-
-
-def reading_position(user: User, thread: Thread) -> ReadingPosition:
-    """The member's read mark on the thread with its first unread post: one statement.
-
-    The ReadState row is kept in the position: read_up_to(state=position.state) then
-    needs no statement to find it."""
-    row = db.session.execute(_reading_position(), {"user": user.id, "thread": thread.id}).first()
-    if row is None:
+def _position(thread: Thread, state: ReadState | None, post_id, number) -> ReadingPosition:
+    if state is None:
         return ReadingPosition(None)
-    state, post_id, number = row
     if state.last_read_number >= thread.last_number:
         return ReadingPosition(state)
     return ReadingPosition(state, number, post_id)
+
+
+@functools.cache
+def _members_thread():
+    """The statement of `members_thread`, built once (every member's thread page)."""
+    from forum.notifications.following import thread_following_column
+
+    first = (
+        select(Post.id, Post.number)
+        .where(Post.thread_id == Thread.id, Post.number > ReadState.last_read_number)
+        .order_by(Post.number)
+        .limit(1)
+        .correlate(Thread, ReadState)
+    )
+    return (
+        select(
+            Thread,
+            ReadState,
+            first.with_only_columns(Post.id).scalar_subquery(),
+            first.with_only_columns(Post.number).scalar_subquery(),
+            thread_following_column(Thread.id),
+        )
+        .options(joinedload(Thread.group))
+        .outerjoin(
+            ReadState,
+            and_(ReadState.thread_id == Thread.id, ReadState.user_id == bindparam("user")),
+        )
+        .where(Thread.id == bindparam("id"))
+    )
+
+
+def members_thread(thread_id: int, user: User) -> tuple[Thread | None, ReadingPosition | None]:
+    """A member's thread with its group, their reading position and whether they follow it
+    (for the follow button): one statement where three ran. (None, None) when no such
+    thread; whether they may see it is still to be asked."""
+    from forum.notifications.following import remember_following
+
+    row = db.session.execute(_members_thread(), {"id": thread_id, "user": user.id}).first()
+    if row is None:
+        return None, None
+    thread, state, post_id, number, following = row
+    remember_following(user, thread, bool(following))
+    return thread, _position(thread, state, post_id, number)

@@ -398,7 +398,7 @@ def read_up_to(user: User, thread: Thread, number: int, *, state=_UNKNOWN) -> bo
     False when it was known already (nothing written, nothing to commit).
 
     `state` is the user's ReadState of the thread (or None: none yet) when the caller has
-    loaded it already (activity.reading_position); else it is looked up here.
+    loaded it already (activity.members_thread); else it is looked up here.
     Race-safe: sixteen first reads at once insert one row (INSERT … ON CONFLICT DO
     NOTHING), then move it forward with a conditional UPDATE."""
     if state is _UNKNOWN:

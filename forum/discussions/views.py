@@ -155,9 +155,12 @@ def _limit_links(form, text: str) -> bool:
 @bp.route("/threads/<int:thread_id>")
 def show_thread(thread_id: int):
     """A thread, 20 posts a page; members land on their first unread post."""
-    thread = _thread(thread_id)
     user = signed_in_user()
-    position = activity.reading_position(user, thread) if user is not None else None
+    if user is None:
+        thread, position = _thread(thread_id), None
+    else:  # with their reading position and follow state, in the same statement
+        thread, position = activity.members_thread(thread_id, user)
+        require_visible(thread, "thread.view")
     if (
         position is not None
         and position.last_read  # never opened: from the start

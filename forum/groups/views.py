@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.groups import bp, services
-from forum.groups.models import Commune
+from forum.groups.models import Commune, Group
 from forum.groups.services import group_or_404
 from forum.permissions import is_moderator, require, role_in, signed_in_user
 
@@ -37,21 +37,28 @@ def show_group(slug: str):
     from forum.documents.listing import latest_documents, latest_documents_column
     from forum.meetings.minutes import open_decisions
     from forum.meetings.services import next_meetings
+    from forum.notifications.following import group_following_column, remember_following
     from forum.projects.figures import project_cards
 
     viewer = signed_in_user()
     # A fixed number of statements whatever the group's size: the group with its counts,
     # one page of threads (plus the viewer's read marks when signed in), the projects,
-    # the next meetings, the open decisions. The latest documents ride in the first.
+    # the next meetings, the open decisions. The latest documents ride in the first, and
+    # so does a member's follow state (the follow button).
+    extra = {"documents": latest_documents_column(viewer)}
+    if viewer is not None:
+        extra["following"] = group_following_column(viewer, Group.id)
     overview = services.group_overview(
         slug,
         with_hidden_threads=viewer is not None,
-        extra={"documents": latest_documents_column(viewer)},
+        extra=extra,
         keep_as="visitor" if viewer is None else None,
     )
     if overview is None:
         abort(404)
     group = overview.group
+    if viewer is not None:
+        remember_following(viewer, group, overview.extras["following"])
     require("group.view", group)
     total = overview.thread_count
     moderator = viewer is not None and is_moderator(viewer, group)

@@ -13,6 +13,7 @@ from forum.db import insert_ignoring_duplicate
 from forum.discussions.models import Thread
 from forum.extensions import db
 from forum.groups.models import Group
+from forum.memo import request_memo
 from forum.notifications.models import GroupSubscription, ThreadSubscription
 
 
@@ -30,10 +31,49 @@ def _thread_follow():
     )
 
 
+def thread_following_column(thread_id):
+    """Whether the member (bind parameter "user") follows the thread `thread_id`, as a
+    column of the statement that loads their thread page (no round trip of its own)."""
+    return (
+        select(ThreadSubscription.active)
+        .where(
+            ThreadSubscription.user_id == bindparam("user"),
+            ThreadSubscription.thread_id == thread_id,
+        )
+        .scalar_subquery()
+    )
+
+
+def group_following_column(user: User, group_id):
+    """Whether the member follows the group `group_id`, as a column of the group page's
+    statement (groups.services.group_overview's `extra`)."""
+    return (
+        select(GroupSubscription.user_id)
+        .where(GroupSubscription.user_id == user.id, GroupSubscription.group_id == group_id)
+        .exists()
+    )
+
+
+def remember_following(user: Any, subject: Thread | Group, following: bool) -> None:
+    """What the page's statement read: the follow button then asks no more."""
+    request_memo("following")[(type(subject).__name__, user.id, subject.id)] = bool(following)
+
+
+def _known(user: Any, subject: Thread | Group) -> bool | None:
+    return request_memo("following").get((type(subject).__name__, user.id, subject.id))
+
+
+def _forget(user_id: int, subject: type, subject_id: int) -> None:
+    request_memo("following").pop((subject.__name__, user_id, subject_id), None)
+
+
 def is_following_thread(user: Any, thread: Thread) -> bool:
     """True when the signed-in user follows the thread; no query for visitors."""
     if not live(user):
         return False
+    known = _known(user, thread)
+    if known is not None:
+        return known
     return bool(db.session.scalar(_thread_follow(), {"user": user.id, "thread": thread.id}))
 
 
@@ -41,6 +81,9 @@ def is_following_group(user: Any, group: Group) -> bool:
     """True when the signed-in user follows the group's new threads; no query for visitors."""
     if not live(user):
         return False
+    known = _known(user, group)
+    if known is not None:
+        return known
     return (
         db.session.scalar(
             select(GroupSubscription.user_id).where(
@@ -63,11 +106,13 @@ def unfollow_thread(user: User, thread: Thread) -> None:
 
 def follow_group(user: User, group: Group) -> None:
     """Follow a group: each new thread in it notifies the user."""
+    _forget(user.id, Group, group.id)
     insert_ignoring_duplicate(GroupSubscription, user_id=user.id, group_id=group.id)
 
 
 def unfollow_group(user: User, group: Group) -> None:
     """Stop following a group's new threads."""
+    _forget(user.id, Group, group.id)
     subscription = db.session.get(GroupSubscription, (user.id, group.id))
     if subscription is not None:
         db.session.delete(subscription)
@@ -75,6 +120,7 @@ def unfollow_group(user: User, group: Group) -> None:
 
 
 def _set_thread_subscription(user_id: int, thread_id: int, *, active: bool) -> None:
+    _forget(user_id, Thread, thread_id)
     subscription = db.session.get(ThreadSubscription, (user_id, thread_id))
     if subscription is None:
         insert_ignoring_duplicate(
@@ -88,6 +134,7 @@ def _set_thread_subscription(user_id: int, thread_id: int, *, active: bool) -> N
 
 def follow_automatically(user: User, thread: Thread) -> None:
     """Authors and repliers follow the thread, unless they once chose to stop."""
+    _forget(user.id, Thread, thread.id)
     if db.session.get(ThreadSubscription, (user.id, thread.id)) is None:
         insert_ignoring_duplicate(ThreadSubscription, user_id=user.id, thread_id=thread.id)
 
