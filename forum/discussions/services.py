@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, func, select, update
@@ -293,20 +293,56 @@ def load_thread(thread_id: int) -> Thread | None:
     return db.session.scalars(_thread_by_id(), {"id": thread_id}).first()
 
 
-def thread_page(thread: Thread, page: int) -> PageOf:
+@dataclass
+class PostsPage(PageOf):
+    """A page of a thread's posts, with what other features loaded with them (`extra`)."""
+
+    extras: dict = field(default_factory=dict)  # {post id: {name: value}}
+
+
+# Statements of thread_page with other features' columns, under the name their caller gave.
+_POST_PAGES: dict[str, object] = {}
+
+
+def thread_page(
+    thread: Thread,
+    page: int,
+    *,
+    extra: dict | None = None,
+    values: dict | None = None,
+    keep_as: str | None = None,
+) -> PostsPage:
     """One page of a thread's posts with their authors: one statement, by number range (no
-    OFFSET), so the last page costs what the first does."""
+    OFFSET), so the last page costs what the first does.
+
+    `extra` maps names to scalar subqueries correlated to Post that other features want
+    with each post (the reactions' counts), found again in `extras` by post id; `values`
+    are their bind parameters. A caller whose `extra` is always the same names it
+    `keep_as`: the statement is then built once."""
     page, pages = clamp_page(page, thread.last_number, POSTS_PER_PAGE)
     first = (page - 1) * POSTS_PER_PAGE + 1
-    posts = db.session.scalars(
-        _posts_by_number(),
-        {"thread_id": thread.id, "first": first, "end": first + POSTS_PER_PAGE},
-    ).all()
+    params = {"thread_id": thread.id, "first": first, "end": first + POSTS_PER_PAGE}
+    extras: dict = {}
+    if not extra:
+        posts = list(db.session.scalars(_posts_by_number(), params))
+    else:
+        statement = _POST_PAGES.get(keep_as) if keep_as else None
+        if statement is None:
+            statement = _posts_by_number().add_columns(
+                *(column.label(f"extra_{name}") for name, column in extra.items())
+            )
+            if keep_as:
+                _POST_PAGES[keep_as] = statement
+        rows = db.session.execute(statement, {**params, **(values or {})}).all()
+        posts = [row[0] for row in rows]
+        for row in rows:
+            mapping = row._mapping
+            extras[row[0].id] = {name: mapping[f"extra_{name}"] for name in extra}
     for post in posts:
         # Their thread is this one: the permission rules read post.thread for each post,
         # and each read would go through the lazy loader to the identity map.
         set_committed_value(post, "thread", thread)
-    return PageOf(list(posts), page, pages, thread.post_count)
+    return PostsPage(posts, page, pages, thread.post_count, extras=extras)
 
 
 @dataclass(frozen=True)

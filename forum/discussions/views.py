@@ -194,8 +194,15 @@ def _render_thread(
     from forum.documents.cards import document_cards  # links to documents show as cards
     from forum.reactions import services as reactions
 
-    listing = services.thread_page(thread, page)
     user = signed_in_user()
+    # The posts come with their reactions' counts (and the member's own), in one statement.
+    listing = services.thread_page(
+        thread,
+        page,
+        extra=reactions.count_columns(user is not None),
+        values={"viewer": user.id} if user is not None else None,
+        keep_as="reactions, member" if user is not None else "reactions, visitor",
+    )
     unread = None
     if position is not None and position.last_read and position.first_unread_id is not None:
         # Read before this page was shown: where the member's unread posts begin.
@@ -221,7 +228,7 @@ def _render_thread(
         thread=thread,
         listing=listing,
         tools=services.post_tools(user, thread, listing.items),
-        reactions=reactions.counts(listing.items, user),
+        reactions=reactions.counted_by_post(listing.extras),
         form=form,
         unread_since=unread,
         preview=preview,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, case, delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 
 from forum import events
 from forum.accounts.models import User
@@ -14,7 +14,16 @@ from forum.discussions.models import Post
 from forum.extensions import db
 from forum.reactions.models import KINDS, Reaction
 
-__all__ = ["KINDS", "Count", "ReactionError", "counts", "toggle"]
+__all__ = [
+    "KINDS",
+    "Count",
+    "ReactionError",
+    "count_columns",
+    "counted",
+    "counted_by_post",
+    "counts",
+    "toggle",
+]
 
 
 class ReactionError(ValueError):
@@ -48,29 +57,63 @@ class Count:
 
 
 @functools.cache
+def count_columns(mine: bool) -> dict[str, object]:
+    """A post's reaction figures as columns correlated to Post, built once: each kind's
+    count and, with `mine`, whether the viewer's own (bind parameter "viewer") is among
+    them. The thread page's posts come with them (no statement of their own); `counts`
+    runs them for any list of posts. The primary key (post, member, kind) answers both."""
+    columns = {}
+    for kind in KINDS:
+        of_kind = (Reaction.post_id == Post.id, Reaction.kind == kind)
+        columns[kind] = (
+            select(func.count()).select_from(Reaction).where(*of_kind).correlate(Post)
+        ).scalar_subquery()
+        if mine:
+            columns[f"{kind}_mine"] = (
+                select(Reaction.post_id)
+                .where(*of_kind, Reaction.user_id == bindparam("viewer"))
+                .correlate(Post)
+                .exists()
+            )
+    return columns
+
+
+def counted(values) -> dict[str, Count]:
+    """{kind: Count} of one post from the values of `count_columns` (by name), leaving out
+    the kinds nobody chose."""
+    return {
+        kind: Count(values[kind], bool(values.get(f"{kind}_mine")))
+        for kind in KINDS
+        if values[kind]
+    }
+
+
+def counted_by_post(extras: dict) -> dict[int, dict[str, Count]]:
+    """{post id: {kind: Count}} from the columns a page of posts came with, by post id
+    (discussions.services.thread_page's `extras`), for the posts that have some."""
+    found = {}
+    for post_id, values in extras.items():
+        figures = counted(values)
+        if figures:
+            found[post_id] = figures
+    return found
+
+
+@functools.cache
 def _counts_of(mine: bool):
-    """The statement of `counts`, built once (each thread page runs it): with the viewer's
-    own reactions marked, or not (a visitor)."""
-    own = (
-        func.max(case((Reaction.user_id == bindparam("viewer"), 1), else_=0))
-        if mine
-        else func.max(0)
-    )
-    return (
-        select(Reaction.post_id, Reaction.kind, func.count(), own)
-        .where(Reaction.post_id.in_(bindparam("ids", expanding=True)))
-        .group_by(Reaction.post_id, Reaction.kind)
+    """The statement of `counts`, built once."""
+    columns = count_columns(mine)
+    return select(Post.id, *(column.label(name) for name, column in columns.items())).where(
+        Post.id.in_(bindparam("ids", expanding=True))
     )
 
 
 def counts(posts, viewer: User | None) -> dict[int, dict[str, Count]]:
-    """{post id: {kind: Count}} for the page's posts that show reactions (neither hidden nor
-    deleted): one statement for the whole page, none when no post shows them."""
+    """{post id: {kind: Count}} for the posts that show reactions (neither hidden nor
+    deleted) and have some: one statement, none when no post shows them."""
     ids = [p.id for p in posts if not (p.is_deleted or p.is_hidden)]
     if not ids:
         return {}
     values = {"ids": ids} if viewer is None else {"ids": ids, "viewer": viewer.id}
-    found: dict[int, dict[str, Count]] = {}
-    for post_id, kind, count, own in db.session.execute(_counts_of(viewer is not None), values):
-        found.setdefault(post_id, {})[kind] = Count(count, bool(own))
-    return found
+    rows = db.session.execute(_counts_of(viewer is not None), values)
+    return counted_by_post({row.id: row._mapping for row in rows})
