@@ -5,14 +5,18 @@ from __future__ import annotations
 import functools
 import re
 
+import wtforms.widgets
 from babel.support import Translations
 from flask import current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import EmailField, PasswordField
 from wtforms.i18n import messages_path
 from wtforms.validators import Email, InputRequired, Length, ValidationError
+from wtforms.widgets import core as wtforms_widgets
+from wtforms.widgets.core import clean_key
 
 EMAIL_MAX = 254
 PASSWORD_MIN = 10
@@ -39,6 +43,34 @@ def _wtforms_catalogue(locale: str) -> Translations:
     per process. Flask-WTF reads the catalogue again for every request that builds a form
     (a fifth of a millisecond on every page with a reply form)."""
     return Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+def html_params(**kwargs) -> Markup:
+    """WTForms' html_params (the attributes of an input, a textarea, a label), with the same
+    output: sorted names, `class_` for class, `data_`/`aria_` names with hyphens, True alone,
+    False left out, values escaped. WTForms formats each attribute through Markup.format,
+    some 15 µs apiece: a reply form's textarea and label cost a tenth of a member's page."""
+    params = []
+    for key, value in sorted(kwargs.items()):
+        key = clean_key(key)
+        if value is True:
+            params.append(str(escape(key)))
+        elif value is not False:
+            text = str(escape(value)).replace('"', "&quot;")
+            params.append(f'{escape(key)}="{text}"')
+    return Markup(" ".join(params))  # noqa: S704 - every name and value is escaped
+
+
+def _use_fast_html_params() -> None:
+    """Put `html_params` where WTForms' widgets and labels look it up (the module, and the
+    widget classes that keep it as a static method)."""
+    wtforms_widgets.html_params = wtforms.widgets.html_params = html_params
+    for widget in vars(wtforms_widgets).values():
+        if isinstance(widget, type) and vars(widget).get("html_params") is not None:
+            widget.html_params = staticmethod(html_params)
+
+
+_use_fast_html_params()
 
 
 class Form(FlaskForm):

@@ -66,6 +66,17 @@ class _Dates:
             text = self.texts[key] = self.date.apply(local, self.locale)
         return text
 
+    def minute(self, utc: datetime) -> tuple[str, Markup, Markup]:
+        """What `when` writes of a UTC minute, worked out once per page: the ISO text up to
+        the minute, and, escaped, the moment and the day in Europe/Paris."""
+        key = (utc.year, utc.month, utc.day, utc.hour, utc.minute)
+        found = self.texts.get(key)
+        if found is None:
+            local = utc.astimezone(self.tz)
+            iso = f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}"
+            found = self.texts[key] = (iso, escape(self.moment(local)), escape(self.day(local)))
+        return found
+
     def moment(self, local: datetime) -> str:
         """The long date and the time: "1 décembre 2026, 10:48"."""
         key = (local.hour, local.minute)
@@ -153,16 +164,16 @@ def when(value: datetime | None) -> Markup:
     RELATIVE_DAYS, the day itself (in Europe/Paris): "12 mars 2026"."""
     if value is None:
         return Markup("")
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)  # stored datetimes are UTC
+    if value.tzinfo is not UTC:
+        # Stored datetimes are UTC (naive ones too); anything else is moved there.
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     dates = _dates()
-    utc = value.astimezone(UTC)
-    local = utc.astimezone(dates.tz)
-    text = dates.relative((dates.now - utc).total_seconds()) or dates.day(local)
-    iso = utc.replace(tzinfo=None).isoformat(timespec="seconds")
+    minute = dates.minute(value)
+    relative = dates.relative((dates.now - value).total_seconds())
+    text = escape(relative) if relative is not None else minute[2]
     # Every part is escaped or our own digits; Markup.format would cost more than the rest.
     return Markup(  # noqa: S704
-        f'<time datetime="{iso}Z" title="{escape(dates.moment(local))}">{escape(text)}</time>'
+        f'<time datetime="{minute[0]}:{value.second:02d}Z" title="{minute[1]}">{text}</time>'
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from flask import url_for
+from markupsafe import Markup
 
 from forum.templating import path_for
 
@@ -128,3 +129,37 @@ def test_dates_read_from_sqlite_are_aware_utc_whatever_text_holds_them(tmp_path)
     assert read[4] == datetime(2026, 12, 1, 9, 48, tzinfo=UTC)
     assert all(v.utcoffset() == timedelta(0) for v in (read[2], read[3], read[4]))
     assert read[9] is None
+
+
+def _wtforms_html_params(**kwargs):
+    """WTForms' own html_params, as its module defines it (forum.forms replaces it)."""
+    import importlib.util
+
+    import wtforms.widgets.core as core
+
+    spec = importlib.util.spec_from_file_location("wtforms_widgets_original", core.__file__)
+    original = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(original)
+    return original.html_params(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "attrs",
+    [
+        {"name": "body", "id": "body", "required": True, "rows": 8, "maxlength": 50000},
+        {"class_": "link-button", "for_": "x", "data_user_id": 4, "aria_describedby": "a b"},
+        {"value": 'a "quoted" <b>&amp; é</b>', "checked": False, "readonly": True},
+        {"value": Markup('<i class="x">'), "title": "l'été", "name": "q"},
+        {"value": 0, "placeholder": "", "step": None},
+    ],
+)
+def test_form_attributes_are_written_as_wtforms_writes_them(attrs):
+    from forum import forms
+
+    assert forms.html_params(**attrs) == _wtforms_html_params(**attrs)
+    # …and WTForms' widgets and labels use it.
+    from wtforms import widgets
+    from wtforms.widgets import core
+
+    assert widgets.html_params is core.html_params is forms.html_params
+    assert core.TextInput.html_params is forms.html_params
