@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, func, select, update
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, defer, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from forum import audit, events
@@ -279,7 +279,9 @@ def _thread_by_id():
 def _posts_by_number():
     return (
         select(Post)
-        .options(joinedload(Post.author).load_only(*NAME))
+        # The page shows the rendered text: the Markdown source (as long again) stays in
+        # the database until an edit or a quote asks for it.
+        .options(joinedload(Post.author).load_only(*NAME), defer(Post.body))
         .where(
             Post.thread_id == bindparam("thread_id"),
             and_(Post.number >= bindparam("first"), Post.number < bindparam("end")),
