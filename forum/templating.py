@@ -6,7 +6,7 @@ import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import parse_pattern
+from babel.dates import DateTimeFormat, parse_pattern
 from flask import Flask, current_app, g, has_request_context, request, url_for
 from flask_babel import (
     format_date,
@@ -40,6 +40,30 @@ def page_numbers(page: int, pages: int, around: int = 2) -> list[int | None]:
     return numbers
 
 
+class _Fields(dict):
+    """The fields of a Babel date pattern (`parse_pattern(...).format % fields`) that the
+    site's dates use, written directly; any other through Babel's DateTimeFormat. Babel's
+    own lookup of each field cost a date 5 to 7 µs, and a group page writes 30."""
+
+    def __init__(self, value: datetime, locale) -> None:
+        super().__init__()
+        self.value, self.locale = value, locale
+
+    def __missing__(self, field: str) -> str:
+        value = self.value
+        if field == "d":
+            return str(value.day)
+        if field == "y":
+            return str(value.year)
+        if field == "MMMM":
+            return self.locale.months["format"]["wide"][value.month]
+        if field == "HH":
+            return f"{value.hour:02d}"
+        if field == "mm":
+            return f"{value.minute:02d}"
+        return DateTimeFormat(value, self.locale)[field]
+
+
 class _Dates:
     """What `when()` needs for one locale, looked up once per request: a thread page shows
     20 dates, and Flask-Babel's format_datetime costs about 0.05 ms each."""
@@ -63,7 +87,7 @@ class _Dates:
         key = local.date()
         text = self.texts.get(key)
         if text is None:
-            text = self.texts[key] = self.date.apply(local, self.locale)
+            text = self.texts[key] = self.date.format % _Fields(local, self.locale)
         return text
 
     def minute(self, utc: datetime) -> tuple[str, Markup, Markup]:
@@ -82,7 +106,7 @@ class _Dates:
         key = (local.hour, local.minute)
         time = self.texts.get(key)
         if time is None:
-            time = self.texts[key] = self.time.apply(local, self.locale)
+            time = self.texts[key] = self.time.format % _Fields(local, self.locale)
         return self.glue.replace("{1}", self.day(local)).replace("{0}", time)
 
     def relative(self, seconds: float) -> str | None:

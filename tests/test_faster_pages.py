@@ -163,3 +163,31 @@ def test_form_attributes_are_written_as_wtforms_writes_them(attrs):
 
     assert widgets.html_params is core.html_params is forms.html_params
     assert core.TextInput.html_params is forms.html_params
+
+
+@pytest.mark.parametrize("locale", ["fr", "en", "de"])
+def test_dates_written_directly_are_babels(locale):
+    """forum.templating._Fields writes the fields the site's patterns use itself: the text
+    must be Babel's, in each language, for each pattern and moment (midnight, noon, 1 a.m.)."""
+    from datetime import datetime
+
+    from babel import Locale
+    from babel.dates import parse_pattern
+
+    from forum.templating import _Fields
+
+    loc = Locale.parse(locale)
+    patterns = [
+        loc.date_formats["long"].pattern,
+        loc.date_formats["medium"].pattern,
+        loc.time_formats["short"].pattern,
+        "dd/MM/yy HH:mm:ss EEEE",
+    ]
+    for moment in (
+        datetime(2026, 1, 1, 0, 5),
+        datetime(2026, 12, 31, 12, 0),
+        datetime(2027, 3, 9, 1, 30),
+    ):
+        for text in patterns:
+            pattern = parse_pattern(text)
+            assert pattern.format % _Fields(moment, loc) == pattern.apply(moment, loc), text

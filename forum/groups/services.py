@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from forum.accounts.models import User
+from forum.accounts.models import NAME, User
 from forum.db import utcnow
 from forum.extensions import db
 from forum.groups.models import Commune, Group, Membership, Role
@@ -282,6 +282,7 @@ def _overview_statement(with_hidden_threads: bool, extra: dict):
     columns.extend(column.label(f"extra_{name}") for name, column in extra.items())
     return (
         select(*columns)
-        .options(joinedload(Group.commune), joinedload(Group.coordinator_users))
+        # The coordinators are listed by name: their names only.
+        .options(joinedload(Group.commune), joinedload(Group.coordinator_users).load_only(*NAME))
         .where(Group.slug == bindparam("slug"))
     )
