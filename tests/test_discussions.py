@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from forum.audit.models import AuditEntry
-from forum.discussions import moderation, services
+from forum.discussions import drafts, moderation, services
 from forum.discussions.models import Flag, Post, Thread
 from forum.groups.models import Role
 from tests.conftest import csrf_token, login_as, post_form
@@ -322,23 +322,23 @@ def test_a_draft_is_given_once_and_only_where_it_was_written(db, group):
     user = make_user()
     thread = start(user, group)
     post = services.post_by_number(thread, 1)
-    reply = services.save_draft(user, body="Réponse", thread=thread)
-    edit = services.save_draft(user, body="Correction", post=post)
+    reply = drafts.save_draft(user, body="Réponse", thread=thread)
+    edit = drafts.save_draft(user, body="Correction", post=post)
     db.session.commit()
     # A reply's draft is not an edit's, nor a new thread's, and the other way round.
-    assert services.claim_draft(reply.token, user, post=post) is None
-    assert services.claim_draft(reply.token, user, group=group) is None
-    assert services.claim_draft(edit.token, user, thread=thread) is None
-    assert services.claim_draft(edit.token, user, post=post).body == "Correction"
+    assert drafts.claim_draft(reply.token, user, post=post) is None
+    assert drafts.claim_draft(reply.token, user, group=group) is None
+    assert drafts.claim_draft(edit.token, user, thread=thread) is None
+    assert drafts.claim_draft(edit.token, user, post=post).body == "Correction"
     db.session.commit()
-    assert services.claim_draft(edit.token, user, post=post) is None  # given once
-    assert services.claim_draft(reply.token, user, thread=thread).body == "Réponse"
+    assert drafts.claim_draft(edit.token, user, post=post) is None  # given once
+    assert drafts.claim_draft(reply.token, user, thread=thread).body == "Réponse"
 
 
 def test_a_draft_is_not_given_to_someone_else(app, db, group):
     owner, other = make_user(), make_user()
     thread = start(owner, group)
-    draft = services.save_draft(owner, body="Texte privé", thread=thread)
+    draft = drafts.save_draft(owner, body="Texte privé", thread=thread)
     db.session.commit()
     client = app.test_client()
     login_as(client, other)

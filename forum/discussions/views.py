@@ -1,4 +1,4 @@
-"""Threads and posts: reading, writing, editing, moderating."""
+"""Threads and posts: reading, writing, editing, reporting (moderation: moderation_views.py)."""
 
 from __future__ import annotations
 
@@ -8,23 +8,19 @@ from datetime import timedelta
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from forum.db import utcnow
-from forum.discussions import activity, bp, moderation, services
+from forum.discussions import activity, bp, drafts, moderation, services
 from forum.discussions.forms import (
     EditForm,
     FlagForm,
-    HideForm,
-    MoveForm,
     ReplyForm,
     ThreadForm,
 )
-from forum.discussions.models import Post, Thread
+from forum.discussions.models import DRAFT_LIFETIME, Post, Thread
 from forum.errors import on_session_ended
 from forum.extensions import db, limiter
-from forum.forms import ActionForm, choices, form_status
-from forum.groups.models import Group
+from forum.forms import ActionForm, form_status
 from forum.groups.services import group_or_404
 from forum.markup import count_links, render_markdown
 from forum.permissions import (
@@ -35,7 +31,7 @@ from forum.permissions import (
     require_visible,
     signed_in_user,
 )
-from forum.urls import db_int, safe_next
+from forum.urls import db_int
 
 
 def _is_new_account() -> bool:
@@ -88,7 +84,7 @@ def _login_keeping_draft(next_url: str, **draft):
 
     The draft's token goes in the sign-in link and in a cookie of this browser: only the
     browser that wrote the text gets it back (a link seen elsewhere gives nothing)."""
-    saved = services.save_draft(None, **draft)
+    saved = drafts.save_draft(None, **draft)
     db.session.commit()
     flash(_("Your session has ended. Sign in again: what you wrote is kept."), "info")
     sep = "&" if "?" in next_url else "?"
@@ -96,7 +92,7 @@ def _login_keeping_draft(next_url: str, **draft):
     response.set_cookie(
         DRAFT_COOKIE,
         saved.token,
-        max_age=int(services.DRAFT_LIFETIME.total_seconds()),
+        max_age=int(DRAFT_LIFETIME.total_seconds()),
         httponly=True,
         samesite="Lax",
         secure=current_app.config["SESSION_COOKIE_SECURE"],
@@ -109,7 +105,7 @@ def _claim_draft(user, **place):
     token = request.args.get("draft")
     if not token or request.cookies.get(DRAFT_COOKIE) != token:
         return None
-    return services.claim_draft(token, user, **place)
+    return drafts.claim_draft(token, user, **place)
 
 
 def _keep_reply(thread_id: int):
@@ -409,99 +405,3 @@ def flag(post_id: int):
             return redirect(url_for("discussions.permalink", post_id=post.id))
     status = form_status()
     return render_template("discussions/flag.html", post=post, form=form), status
-
-
-# --- Moderation ------------------------------------------------------------------------
-
-
-@bp.route("/groups/<slug>/flags")
-def flag_queue(slug: str):
-    """Reports waiting for the group's moderators."""
-    group = group_or_404(slug)
-    require("group.coordinate", group)
-    return render_template(
-        "discussions/flags.html",
-        group=group,
-        flags=moderation.open_flags(group),
-        hide_form=HideForm(formdata=None),
-        action_form=ActionForm(formdata=None),
-    )
-
-
-@bp.route("/posts/<int:post_id>/hide", methods=["POST"])
-def hide(post_id: int):
-    """Hide a post, with the moderator's reason shown in its place."""
-    post = _post(post_id, "post.moderate")
-    form = HideForm()
-    if form.validate_on_submit():
-        moderation.hide_post(current_user, post, category=form.category.data, note=form.note.data)
-        db.session.commit()
-        flash(_("The message is hidden."), "success")
-    else:
-        flash(_("Choose the reason to show in place of the message."), "error")
-    back = safe_next(request.form.get("back"))
-    return redirect(back or url_for("discussions.permalink", post_id=post.id))
-
-
-@bp.route("/posts/<int:post_id>/restore", methods=["POST"])
-def restore(post_id: int):
-    """Show a hidden post again."""
-    post = _post(post_id, "post.moderate")
-    moderation.restore_post(current_user, post)
-    db.session.commit()
-    flash(_("The message is visible again."), "success")
-    return redirect(url_for("discussions.permalink", post_id=post.id))
-
-
-@bp.route("/posts/<int:post_id>/dismiss-flags", methods=["POST"])
-def dismiss(post_id: int):
-    """Close the reports on a post, leaving it visible."""
-    post = _post(post_id, "post.moderate")
-    moderation.dismiss_flags(current_user, post)
-    db.session.commit()
-    flash(_("The reports are closed."), "info")
-    return redirect(url_for("discussions.flag_queue", slug=post.thread.group.slug))
-
-
-THREAD_ACTIONS = {
-    "lock": (moderation.set_locked, True),
-    "unlock": (moderation.set_locked, False),
-    "pin": (moderation.set_pinned, True),
-    "unpin": (moderation.set_pinned, False),
-}
-
-
-@bp.route("/threads/<int:thread_id>/<any(lock, unlock, pin, unpin):action>", methods=["POST"])
-def thread_action(thread_id: int, action: str):
-    """Lock, unlock, pin or unpin a thread."""
-    thread = _thread(thread_id)
-    require("thread.moderate", thread)
-    change, value = THREAD_ACTIONS[action]
-    change(current_user, thread, value)
-    db.session.commit()
-    flash(_("The thread is updated."), "success")
-    return redirect(url_for("discussions.show_thread", thread_id=thread.id))
-
-
-@bp.route("/threads/<int:thread_id>/move", methods=["GET", "POST"])
-def move(thread_id: int):
-    """Move a thread to another group."""
-    thread = _thread(thread_id)
-    require("thread.moderate", thread)
-    form = MoveForm()
-    targets = [
-        g
-        for g in db.session.scalars(select(Group).order_by(Group.name))
-        if g.id != thread.group_id and is_moderator(current_user, g)
-    ]
-    form.group.choices = choices([(g.slug, g.name) for g in targets])
-    if form.validate_on_submit():
-        target = next(g for g in targets if g.slug == form.group.data)
-        moderation.move_thread(current_user, thread, target)
-        db.session.commit()
-        flash(_("The thread is moved to %(group)s.", group=target.name), "success")
-        return redirect(url_for("discussions.show_thread", thread_id=thread.id))
-    status = form_status()
-    return render_template(
-        "discussions/move.html", thread=thread, form=form, targets=targets
-    ), status

@@ -6,7 +6,6 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, func, literal, or_, select, union_all, update
 from sqlalchemy.orm import joinedload
@@ -14,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from forum.accounts.models import User
 from forum.db import utcnow
 from forum.extensions import db
+from forum.memo import request_memo
 from forum.notifications import kinds
 from forum.notifications.following import live
 from forum.notifications.models import Notification
@@ -61,20 +61,18 @@ def unread_count_column(user_id):
 def remember_unread_count(user: Any, count: int) -> None:
     """The count read with the user, at the start of the request: what unread_count gives
     until a change of notifications forgets it."""
-    if has_request_context():
-        _known_counts()[user.id] = count
+    _known_counts()[user.id] = count
 
 
 def _known_counts() -> dict[int, int]:
-    # Only inside a request: a command or a shell lives longer than the counts stay true.
-    if not has_request_context():
-        return {}
-    return g.setdefault("notifications_unread", {})
+    # Only inside a request (request_memo keeps nothing outside one): a command or a shell
+    # lives longer than the counts stay true.
+    return request_memo("notifications_unread")
 
 
 def forget_unread_counts() -> None:
     """Notifications changed: counts read earlier in this request are stale."""
-    g.pop("notifications_unread", None)
+    request_memo("notifications_unread").clear()
 
 
 # --- Read marks -------------------------------------------------------------------------

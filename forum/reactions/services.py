@@ -21,7 +21,6 @@ __all__ = [
     "count_columns",
     "counted",
     "counted_by_post",
-    "counts",
     "toggle",
 ]
 
@@ -60,8 +59,8 @@ class Count:
 def count_columns(mine: bool) -> dict[str, object]:
     """A post's reaction figures as columns correlated to Post, built once: each kind's
     count and, with `mine`, whether the viewer's own (bind parameter "viewer") is among
-    them. The thread page's posts come with them (no statement of their own); `counts`
-    runs them for any list of posts. The primary key (post, member, kind) answers both."""
+    them. The thread page's posts come with them (no statement of their own); the
+    primary key (post, member, kind) answers both."""
     columns = {}
     for kind in KINDS:
         of_kind = (Reaction.post_id == Post.id, Reaction.kind == kind)
@@ -97,23 +96,3 @@ def counted_by_post(extras: dict) -> dict[int, dict[str, Count]]:
         if figures:
             found[post_id] = figures
     return found
-
-
-@functools.cache
-def _counts_of(mine: bool):
-    """The statement of `counts`, built once."""
-    columns = count_columns(mine)
-    return select(Post.id, *(column.label(name) for name, column in columns.items())).where(
-        Post.id.in_(bindparam("ids", expanding=True))
-    )
-
-
-def counts(posts, viewer: User | None) -> dict[int, dict[str, Count]]:
-    """{post id: {kind: Count}} for the posts that show reactions (neither hidden nor
-    deleted) and have some: one statement, none when no post shows them."""
-    ids = [p.id for p in posts if not (p.is_deleted or p.is_hidden)]
-    if not ids:
-        return {}
-    values = {"ids": ids} if viewer is None else {"ids": ids, "viewer": viewer.id}
-    rows = db.session.execute(_counts_of(viewer is not None), values)
-    return counted_by_post({row.id: row._mapping for row in rows})
