@@ -248,9 +248,10 @@ def test_signed_in_pages_are_private_and_carry_no_validator(client, db):
     assert response.headers["Cache-Control"] == "private, no-cache"
 
 
-def test_the_count_of_visible_threads_is_read_from_an_index(app, client, db):
+def test_the_group_page_reads_its_counts_and_coordinators_from_indexes(app, client, db):
     """The statement the visitor's group page really sends counts its visible threads from
-    the activity index alone, reading no thread row (checked where the plan is fixed:
+    the activity index alone, reading no thread row, and finds the coordinators by the
+    (group_id, role) index, reading no other membership (checked where the plan is fixed:
     SQLite; PostgreSQL's planner picks by table size; the bench measures)."""
     if db.engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL's plan depends on the table's size: see bench/")
@@ -271,6 +272,8 @@ def test_the_count_of_visible_threads_is_read_from_an_index(app, client, db):
         rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {overview}", parameters).all()
     plan = " ".join(str(row[3]) for row in rows)
     assert "USING COVERING INDEX ix_threads_group_activity" in plan, plan
+    assert "USING INDEX ix_memberships_group_role (group_id=? AND role=?)" in plan, plan
+    assert "SCAN memberships" not in plan and "MATERIALIZE" not in plan, plan
 
 
 def test_reactions_cost_one_statement_whatever_the_thread(app, db):

@@ -13,9 +13,9 @@ import functools
 from dataclasses import dataclass
 
 from sqlalchemy import and_, bindparam, case, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
-from forum.accounts.models import NAME, User
+from forum.accounts.models import NAME, Name, User
 from forum.discussions.models import POSTS_PER_PAGE, THREADS_PER_PAGE, Post, ReadState, Thread
 from forum.extensions import db
 from forum.groups.models import Group
@@ -26,11 +26,70 @@ from forum.permissions import visible_threads
 HOME_THREADS = 10
 
 
+class ListedThread:
+    """A thread as a list shows it (its title, state, counts, author and last poster, and on
+    the home page its group's slug and name), read from a plain row: a group page lists 30
+    threads and 60 names, and loading them as ORM objects cost more than writing them."""
+
+    __slots__ = (
+        "id",
+        "title",
+        "is_pinned",
+        "locked_at",
+        "hidden_at",
+        "post_count",
+        "last_number",
+        "last_posted_at",
+        "author",
+        "last_poster",
+        "group",
+    )
+
+    def __init__(self, values, author, last_poster, group=None) -> None:
+        (
+            self.id,
+            self.title,
+            self.is_pinned,
+            self.locked_at,
+            self.hidden_at,
+            self.post_count,
+            self.last_number,
+            self.last_posted_at,
+        ) = values
+        self.author, self.last_poster, self.group = author, last_poster, group
+
+    # The same meaning as Thread's.
+    is_locked = property(lambda self: self.locked_at is not None)
+    is_hidden = property(lambda self: self.hidden_at is not None)
+    reply_count = property(lambda self: max(self.post_count - 1, 0))
+
+
+class ListedGroup:
+    """A thread's group as the home page's list names it."""
+
+    __slots__ = ("slug", "name")
+
+    def __init__(self, slug: str, name: str) -> None:
+        self.slug, self.name = slug, name
+
+
+_LISTED = (
+    Thread.id,
+    Thread.title,
+    Thread.is_pinned,
+    Thread.locked_at,
+    Thread.hidden_at,
+    Thread.post_count,
+    Thread.last_number,
+    Thread.last_posted_at,
+)
+
+
 @dataclass
 class ThreadRow:
     """A thread in a list, as the viewer sees it."""
 
-    thread: Thread
+    thread: ListedThread
     # Unread posts for a member: None when they never opened the thread (it is new to them),
     # 0 when they have read it all. Always 0 for a visitor.
     unread_count: int | None = 0
@@ -47,13 +106,18 @@ class ThreadRow:
         return page_of_number(read + 1, POSTS_PER_PAGE)
 
 
-def _with_authors(query, viewer: User | None):
-    """`query` (a select of Thread) with the threads' authors and last posters, and the
-    viewer's read positions (a member), for `_load_rows`."""
-    query = query.options(
-        joinedload(Thread.author).load_only(*NAME),
-        joinedload(Thread.last_poster).load_only(*NAME),
+def _listing(query, viewer: User | None, *, with_group: bool = False):
+    """`query` (a select from Thread, ordered and limited) with the columns `_load_rows`
+    reads: the thread's, its author's and last poster's names, its group's (`with_group`),
+    and the viewer's read position (a member)."""
+    author, poster = aliased(User, name="author"), aliased(User, name="poster")
+    query = (
+        query.with_only_columns(*_LISTED, *Name.columns(author), *Name.columns(poster))
+        .outerjoin(author, author.id == Thread.author_id)
+        .outerjoin(poster, poster.id == Thread.last_poster_id)
     )
+    if with_group:
+        query = query.join(Group, Group.id == Thread.group_id).add_columns(Group.slug, Group.name)
     if viewer is None:
         return query
     first_unread = (
@@ -73,12 +137,26 @@ def _with_authors(query, viewer: User | None):
     )
 
 
-def _load_rows(statement, viewer: User | None, values: dict | None = None) -> list[ThreadRow]:
-    """The rows of a `_with_authors` statement: one statement."""
-    if viewer is None:
-        return [ThreadRow(t) for t in db.session.scalars(statement, values or {})]
+_NAMES = len(_LISTED) + len(NAME)  # where the last poster's name begins in a row
+_GROUP = _NAMES + len(NAME)  # where the group's columns begin
+
+
+def _load_rows(
+    statement, viewer: User | None, values: dict | None = None, *, with_group: bool = False
+) -> list[ThreadRow]:
+    """The rows of a `_listing` statement: one statement."""
     rows = []
-    for thread, read, first_id in db.session.execute(statement, values or {}):
+    for row in db.session.execute(statement, values or {}):
+        thread = ListedThread(
+            row[: len(_LISTED)],
+            Name.of(row[len(_LISTED) : _NAMES]),
+            Name.of(row[_NAMES:_GROUP]),
+            ListedGroup(row[_GROUP], row[_GROUP + 1]) if with_group else None,
+        )
+        if viewer is None:
+            rows.append(ThreadRow(thread))
+            continue
+        read, first_id = row[-2], row[-1]
         unread = None if read is None else max(thread.last_number - read, 0)
         rows.append(ThreadRow(thread, unread, first_id))
     return rows
@@ -131,7 +209,7 @@ def _page_of_threads(viewer: User | None, backwards: bool):
         .subquery()
     )
     query = select(Thread).join(ids, ids.c.id == Thread.id).order_by(*NEWEST_FIRST)
-    return _with_authors(query, viewer)
+    return _listing(query, viewer)
 
 
 @functools.lru_cache(maxsize=2)
@@ -146,19 +224,18 @@ def active_threads(viewer: User | None, limit: int = HOME_THREADS) -> list[Threa
     statement, a walk down the activity index (ix_threads_activity). A visitor's is built
     once."""
     if viewer is None:
-        return _load_rows(_visitors_active_threads(limit), None)
-    return _load_rows(_active_threads(viewer, limit), viewer)
+        return _load_rows(_visitors_active_threads(limit), None, with_group=True)
+    return _load_rows(_active_threads(viewer, limit), viewer, with_group=True)
 
 
 def _active_threads(viewer: User | None, limit: int):
     query = (
         select(Thread)
-        .options(joinedload(Thread.group))
         .where(*visible_threads(None))
         .order_by(Thread.last_posted_at.desc(), Thread.id.desc())
         .limit(limit)
     )
-    return _with_authors(query, viewer)
+    return _listing(query, viewer, with_group=True)
 
 
 @functools.lru_cache(maxsize=2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, and_
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.accounts.models import User
@@ -92,7 +92,7 @@ class Membership(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(20), default=Role.MEMBER.value)
 
     user: Mapped[User] = relationship(back_populates="memberships")
@@ -101,6 +101,9 @@ class Membership(TimestampMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "group_id"),
         CheckConstraint("role IN ('member', 'keeper', 'coordinator')", name="role_known"),
+        # A group's members (counted from the index alone) and its coordinators (the group
+        # page's few rows, found without reading the other members').
+        Index("ix_memberships_group_role", "group_id", "role"),
     )
 
     @property

@@ -6,9 +6,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from forum.accounts.models import NAME, User
 from forum.db import utcnow
@@ -285,9 +285,21 @@ def _overview_statement(with_hidden_threads: bool, extra: dict):
     if with_hidden_threads:
         columns.append(threads().label("all_threads"))
     columns.extend(column.label(f"extra_{name}") for name, column in extra.items())
+    # The coordinators (their names only) come through two plain outer joins, which the
+    # (group_id, role) index answers. The relationship's own eager join nests them,
+    # "LEFT JOIN (memberships JOIN users)", and SQLite then built that join over every
+    # membership of every group before keeping the group's (0.4 ms at 10,000 memberships).
     return (
         select(*columns)
-        # The coordinators are listed by name: their names only.
-        .options(joinedload(Group.commune), joinedload(Group.coordinator_users).load_only(*NAME))
+        .outerjoin(
+            Membership,
+            and_(Membership.group_id == Group.id, Membership.role == Role.COORDINATOR.value),
+        )
+        .outerjoin(User, User.id == Membership.user_id)
+        .options(
+            joinedload(Group.commune),
+            contains_eager(Group.coordinator_users).load_only(*NAME),
+        )
         .where(Group.slug == bindparam("slug"))
+        .order_by(User.display_name, User.id)
     )
