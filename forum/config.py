@@ -18,7 +18,10 @@ class Config:
 
     SECRET_KEY: str | None = None  # generated into the instance folder when unset
     SQLALCHEMY_DATABASE_URI: str | None = None  # SQLite in the instance folder when unset
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Unset: a server database's pooled connections are tested before use (a restarted
+    # server would otherwise give the next visitors an error); SQLite's file cannot drop a
+    # connection, so its requests skip that statement.
+    SQLALCHEMY_ENGINE_OPTIONS: dict | None = None
 
     BASE_URL = "http://127.0.0.1:5000"
     SITE_NAME = "Toits solidaires"
@@ -167,6 +170,9 @@ def load_config(app: Flask, overrides: dict | None) -> None:
         private_folder(instance)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'forum.sqlite3'}"
     _private_sqlite_file(str(app.config["SQLALCHEMY_DATABASE_URI"]))
+    if app.config.get("SQLALCHEMY_ENGINE_OPTIONS") is None:
+        sqlite = str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite")
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": not sqlite}
 
     if not app.config.get("SECRET_KEY"):
         if production:

@@ -57,3 +57,23 @@ def test_a_sqlite_file_made_at_first_connect_is_for_the_owner_only(tmp_path):
         db.engine.dispose()
 
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_pooled_connections_are_tested_before_use_on_a_server_database_only(tmp_path):
+    """A PostgreSQL server that restarted dropped the pool's connections: each is tested
+    before a request uses it, so that no visitor gets the error. A SQLite file cannot drop
+    a connection, so its requests skip that statement. Options set by hand are kept."""
+    settings = {"SECRET_KEY": "k" * 40}
+    sqlite = create_app({**settings, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'a.db'}"})
+    server = create_app(
+        {**settings, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://forum@127.0.0.1/forum"}
+    )
+    chosen = create_app(
+        {**settings, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SQLALCHEMY_ENGINE_OPTIONS": {}}
+    )
+
+    assert sqlite.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": False}
+    assert server.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True}
+    assert chosen.config["SQLALCHEMY_ENGINE_OPTIONS"] == {}
+    with server.app_context():
+        assert db.engine.pool._pre_ping is True
