@@ -6,6 +6,9 @@ predicates below. An action is a string naming a predicate in RULES.
 
 from __future__ import annotations
 
+import functools
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -435,3 +438,46 @@ def readable_households(user: Any) -> list:
 
 def _in(column, ids: set[int]):
     return column.in_(sorted(ids)) if ids else false()
+
+
+def access_key(user: Any) -> tuple:
+    """All that the criteria above (`visible_*`, `readable_*`, and the features' own, built
+    on `moderated_group_ids`, `kept_group_ids` and the memberships) read of a user: two
+    users with the same key get the same criteria."""
+    if not _signed_in(user):
+        return ()
+    held = tuple(sorted((m.group_id, m.role) for m in user.memberships))
+    return (bool(user.is_admin), user.is_suspended, held)
+
+
+def per_access(maxsize: int = 256) -> Callable:
+    """Keep the statements a builder `build(viewer, *args)` makes, per `access_key` of the
+    viewer and `args`: a member's pages then build each statement once per kind of access,
+    as a visitor's are built once (building one cost 0.1 to 0.3 ms, a fifth of a member's
+    group page). The builder reads the viewer through the criteria only: anything of the
+    viewer's own (their id, for their read marks) goes into the statement as a bind
+    parameter, never as a value, or one member's statement would serve another."""
+
+    def decorate(build: Callable) -> Callable:
+        kept: OrderedDict = OrderedDict()
+        lock = threading.Lock()
+
+        @functools.wraps(build)
+        def statement(viewer: Any, *args):
+            key = (access_key(viewer), args)
+            with lock:
+                found = kept.get(key)
+                if found is not None:
+                    kept.move_to_end(key)
+                    return found
+            made = build(viewer, *args)
+            with lock:
+                kept[key] = made
+                if len(kept) > maxsize:
+                    kept.popitem(last=False)
+            return made
+
+        statement.cache_clear = kept.clear
+        return statement
+
+    return decorate

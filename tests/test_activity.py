@@ -159,3 +159,38 @@ def test_active_threads_skip_hidden_threads_even_for_their_moderators(db):
     shown.last_posted_at = utcnow() - timedelta(days=30)
     db.session.flush()
     assert [row.thread.title for row in active_threads(coordinator)] == ["Visible"]
+
+
+def test_members_with_the_same_groups_and_roles_each_see_their_own_marks(app, db):
+    """The statements of a member's pages are built once per kind of access and kept
+    (permissions.per_access): two members of the same group with the same role share
+    them, and each still sees their own unread marks, on the group page and the home page,
+    and their own follow button."""
+    from forum.notifications.following import follow_group
+
+    author, reader, other = make_user(), make_user(), make_user()
+    group = make_group()
+    for member in (reader, other):
+        add_member(member, group)
+    read = services.create_thread(author, group, title="Lu par le premier", body="Un")
+    services.create_thread(author, group, title="Lu par personne", body="Un")
+    services.read_up_to(reader, read, 1)
+    follow_group(other, group)
+    db.session.commit()
+
+    seen = {}
+    for member in (reader, other, reader):
+        client = app.test_client()
+        login_as(client, member)
+        home = client.get("/").get_data(as_text=True)
+        page = client.get(f"/groups/{group.slug}/").get_data(as_text=True)
+        unread = re.findall(r'<tr class="unread">\s*<td><a href="/threads/\d+">([^<]+)</a>', page)
+        on_home = re.findall(r'<li class="unread">\s*<a class="activity-title"[^>]*>([^<]+)<', home)
+        following = "Vous suivez les nouveaux fils de ce groupe." in page
+        seen.setdefault(member.id, []).append((sorted(unread), sorted(on_home), following))
+
+    assert seen[reader.id][0] == seen[reader.id][1]  # the second visit, after the other's
+    assert seen[reader.id][0] == (["Lu par personne"], ["Lu par personne"], False)
+    assert seen[other.id] == [
+        (["Lu par le premier", "Lu par personne"], ["Lu par le premier", "Lu par personne"], True)
+    ]

@@ -195,3 +195,31 @@ def test_a_suspended_coordinator_moderates_nothing(app, db, world):
     assert world["secret_post"].id not in set(
         db.session.scalars(select(Post.id).join(Thread).where(*visible_posts(coordinator))).all()
     )
+
+
+def test_the_access_key_changes_with_everything_the_criteria_read(db):
+    """permissions.per_access keeps statements per access_key: users with the same groups
+    and roles share one; a role, a group, admin rights or a suspension make another."""
+    from forum.db import utcnow
+    from forum.groups.services import set_role
+    from forum.permissions import access_key
+
+    first, second, third = make_user(), make_user(), make_user()
+    clamart, meudon = make_group(name="Clamart"), make_group(name="Meudon")
+    for user in (first, second, third):
+        add_member(user, clamart)
+    db.session.flush()
+    assert access_key(first) == access_key(second) != access_key(None)
+
+    keys = {access_key(first)}
+    add_member(third, meudon)
+    db.session.flush()
+    keys.add(access_key(third))
+    set_role(second, clamart, Role.KEEPER)
+    db.session.flush()
+    keys.add(access_key(second))
+    first.is_admin = True
+    keys.add(access_key(first))
+    first.is_admin, first.suspended_at = False, utcnow()
+    keys.add(access_key(first))
+    assert len(keys) == 5

@@ -20,7 +20,7 @@ from forum.discussions.models import POSTS_PER_PAGE, THREADS_PER_PAGE, Post, Rea
 from forum.extensions import db
 from forum.groups.models import Group
 from forum.pagination import PageOf, clamp_page, page_of_number
-from forum.permissions import visible_threads
+from forum.permissions import per_access, visible_threads
 
 # How many threads the home page shows under "latest activity".
 HOME_THREADS = 10
@@ -129,7 +129,8 @@ def _listing(query, viewer: User | None, *, with_group: bool = False):
         .scalar_subquery()
     )
     return query.outerjoin(
-        ReadState, and_(ReadState.thread_id == Thread.id, ReadState.user_id == viewer.id)
+        ReadState,
+        and_(ReadState.thread_id == Thread.id, ReadState.user_id == bindparam("viewer")),
     ).add_columns(
         ReadState.last_read_number,
         # Only looked up where something is unread (CASE evaluates lazily on both engines).
@@ -145,8 +146,11 @@ def _load_rows(
     statement, viewer: User | None, values: dict | None = None, *, with_group: bool = False
 ) -> list[ThreadRow]:
     """The rows of a `_listing` statement: one statement."""
+    values = dict(values or {})
+    if viewer is not None:
+        values["viewer"] = viewer.id
     rows = []
-    for row in db.session.execute(statement, values or {}):
+    for row in db.session.execute(statement, values):
         thread = ListedThread(
             row[: len(_LISTED)],
             Name.of(row[len(_LISTED) : _NAMES]),
@@ -183,11 +187,7 @@ def group_threads(
         # page costs what the first one does (only the middle pages skip n/2 entries).
         from_end = total - offset - size
         backwards = from_end < offset
-        statement = (
-            _visitors_page_of_threads(backwards)
-            if viewer is None
-            else _page_of_threads(viewer, backwards)
-        )
+        statement = _page_of_threads(viewer, backwards)
         values = {"group": group.id, "size": size, "skip": from_end if backwards else offset}
         rows = _load_rows(statement, viewer, values)
     return PageOf(rows, page, pages, total)
@@ -197,6 +197,7 @@ NEWEST_FIRST = (Thread.is_pinned.desc(), Thread.last_posted_at.desc(), Thread.id
 OLDEST_FIRST = (Thread.is_pinned, Thread.last_posted_at, Thread.id)
 
 
+@per_access()
 def _page_of_threads(viewer: User | None, backwards: bool):
     """The statement of a page of a group's threads: the page's ids first, by the activity
     index, from the end nearer to the page (`backwards`), then the threads in order."""
@@ -212,22 +213,15 @@ def _page_of_threads(viewer: User | None, backwards: bool):
     return _listing(query, viewer)
 
 
-@functools.lru_cache(maxsize=2)
-def _visitors_page_of_threads(backwards: bool):
-    """A visitor's, built once (every visitor's group page)."""
-    return _page_of_threads(None, backwards)
-
-
 def active_threads(viewer: User | None, limit: int = HOME_THREADS) -> list[ThreadRow]:
     """The threads most recently posted in, across the groups (all public), as a visitor
     may see them (the home page is the same for everyone but the unread marks): one
-    statement, a walk down the activity index (ix_threads_activity). A visitor's is built
-    once."""
-    if viewer is None:
-        return _load_rows(_visitors_active_threads(limit), None, with_group=True)
+    statement, a walk down the activity index (ix_threads_activity), built once per kind of
+    access (`permissions.per_access`)."""
     return _load_rows(_active_threads(viewer, limit), viewer, with_group=True)
 
 
+@per_access()
 def _active_threads(viewer: User | None, limit: int):
     query = (
         select(Thread)
@@ -236,11 +230,6 @@ def _active_threads(viewer: User | None, limit: int):
         .limit(limit)
     )
     return _listing(query, viewer, with_group=True)
-
-
-@functools.lru_cache(maxsize=2)
-def _visitors_active_threads(limit: int):
-    return _active_threads(None, limit)
 
 
 @dataclass

@@ -29,15 +29,26 @@ def show_commune(insee: str):
     )
 
 
+def _overview_columns(viewer) -> dict:
+    """What the group page shows beside the group, loaded in its statement."""
+    from forum.documents.listing import latest_documents_column
+    from forum.notifications.following import group_following_column
+
+    columns = {"documents": latest_documents_column(viewer)}
+    if viewer is not None:
+        columns["following"] = group_following_column(Group.id)
+    return columns
+
+
 @bp.route("/groups/<slug>/")
 def show_group(slug: str):
     """A group: its threads (paginated), coordinators, how to join."""
     from forum.discussions.moderation import open_flag_count
     from forum.discussions.services import group_threads
-    from forum.documents.listing import latest_documents, latest_documents_column
+    from forum.documents.listing import latest_documents
     from forum.meetings.minutes import open_decisions
     from forum.meetings.services import next_meetings
-    from forum.notifications.following import group_following_column, remember_following
+    from forum.notifications.following import remember_following
     from forum.projects.figures import project_cards
 
     viewer = signed_in_user()
@@ -45,14 +56,11 @@ def show_group(slug: str):
     # one page of threads (plus the viewer's read marks when signed in), the projects,
     # the next meetings, the open decisions. The latest documents ride in the first, and
     # so does a member's follow state (the follow button).
-    extra = {"documents": latest_documents_column(viewer)}
-    if viewer is not None:
-        extra["following"] = group_following_column(viewer, Group.id)
     overview = services.group_overview(
         slug,
-        with_hidden_threads=viewer is not None,
-        extra=extra,
-        keep_as="visitor" if viewer is None else None,
+        viewer,
+        extra=_overview_columns,
+        values={"viewer": viewer.id} if viewer is not None else None,
     )
     if overview is None:
         abort(404)

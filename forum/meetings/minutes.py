@@ -3,7 +3,6 @@ carries it and by when; decisions open until done. Each write is audit-logged.""
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,7 +19,7 @@ from forum.groups.models import Group, Membership
 from forum.markup import render_markdown
 from forum.meetings.models import Attendance, Decision, Meeting, MeetingAnswer
 from forum.meetings.services import MeetingError
-from forum.permissions import refusal, visible_meetings
+from forum.permissions import per_access, refusal, visible_meetings
 
 
 @dataclass
@@ -132,16 +131,11 @@ def complete_decision(actor: User, decision: Decision) -> Decision:
 
 def open_decisions(group: Group, viewer: Any, limit: int = 20) -> list[Decision]:
     """The group's decisions not done yet, soonest due first, from meetings the viewer may
-    see: one statement (a visitor's built once)."""
-    query = _visitors_open_decisions(limit) if viewer is None else _open_decisions(viewer, limit)
-    return list(db.session.scalars(query, {"group": group.id}))
+    see: one statement, built once per kind of access."""
+    return list(db.session.scalars(_open_decisions(viewer, limit), {"group": group.id}))
 
 
-@functools.lru_cache(maxsize=4)
-def _visitors_open_decisions(limit: int):
-    return _open_decisions(None, limit)
-
-
+@per_access()
 def _open_decisions(viewer: Any, limit: int):
     return (
         select(Decision)

@@ -47,7 +47,7 @@ from forum.meetings.models import (
     Visibility,
 )
 from forum.pagination import PageOf, clamp_page
-from forum.permissions import visible_meetings
+from forum.permissions import per_access, visible_meetings
 
 log = logging.getLogger(__name__)
 
@@ -375,12 +375,12 @@ def group_meetings(group: Group, viewer: Any, page: int, *, past: bool) -> PageO
 
 def next_meetings(viewer: Any, *, group: Group | None = None, limit: int = 5) -> list[Meeting]:
     """The next meetings (not cancelled) the viewer may see; across groups, the public
-    ones only (the home page). One statement (the home page's and a visitor's built once)."""
+    ones only (the home page). One statement, built once (per kind of access on a group's)."""
     if group is None:
         query = _site_next_meetings(limit)
         values = {"now": utcnow()}
     else:
-        query = _visitors_next_meetings(limit) if viewer is None else _next_meetings(viewer, limit)
+        query = _next_meetings(viewer, limit)
         values = {"now": utcnow(), "group": group.id}
     return list(db.session.scalars(query, values))
 
@@ -400,11 +400,7 @@ def _site_next_meetings(limit: int):
     )
 
 
-@functools.lru_cache(maxsize=4)
-def _visitors_next_meetings(limit: int):
-    return _next_meetings(None, limit)
-
-
+@per_access()
 def _next_meetings(viewer: Any, limit: int):
     return (
         select(Meeting)

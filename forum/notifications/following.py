@@ -44,12 +44,15 @@ def thread_following_column(thread_id):
     )
 
 
-def group_following_column(user: User, group_id):
-    """Whether the member follows the group `group_id`, as a column of the group page's
-    statement (groups.services.group_overview's `extra`)."""
+def group_following_column(group_id):
+    """Whether the member (bind parameter "viewer") follows the group `group_id`, as a
+    column of the group page's statement (groups.services.group_overview's `extra`)."""
     return (
         select(GroupSubscription.user_id)
-        .where(GroupSubscription.user_id == user.id, GroupSubscription.group_id == group_id)
+        .where(
+            GroupSubscription.user_id == bindparam("viewer"),
+            GroupSubscription.group_id == group_id,
+        )
         .exists()
     )
 

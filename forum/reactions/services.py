@@ -56,6 +56,7 @@ class Count:
 
 
 @functools.cache
+@functools.cache
 def count_columns(mine: bool) -> dict[str, object]:
     """A post's reaction figures as columns correlated to Post, built once: each kind's
     count and, with `mine`, whether the viewer's own (bind parameter "viewer") is among
