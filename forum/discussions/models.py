@@ -80,32 +80,9 @@ class Thread(TimestampMixin, db.Model):
         return f"<Thread {self.id}>"
 
 
-class Post(TimestampMixin, db.Model):
-    __tablename__ = "posts"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    # Position in the thread, from 1; never reused, so pages and permalinks stay stable.
-    number: Mapped[int]
-    body: Mapped[str] = mapped_column(Text)  # Markdown as typed
-    body_html: Mapped[str] = mapped_column(Text)  # sanitized once, on write
-    edited_at: Mapped[datetime | None]
-    edit_count: Mapped[int] = mapped_column(default=0)
-    deleted_at: Mapped[datetime | None]
-    # Who deleted it: its author, or a moderator (the page says which).
-    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    hidden_at: Mapped[datetime | None]
-    # Why, as the moderator chose it: one of HIDING_REASONS, and an optional text of theirs.
-    # Never a reporter's words (those are for the moderators only).
-    hidden_category: Mapped[str | None] = mapped_column(String(20))
-    hidden_reason: Mapped[str | None] = mapped_column(String(500))
-    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-
-    thread: Mapped[Thread] = relationship(back_populates="posts")
-    author: Mapped[User] = relationship(foreign_keys=[author_id])
-
-    __table_args__ = (UniqueConstraint("thread_id", "number"),)
+class PostFacts:
+    """What a post says of itself from its columns, for the Post rows and for the lighter
+    ListedPost of a thread page (forum/discussions/services.py), alike."""
 
     @property
     def is_hidden(self) -> bool:
@@ -131,6 +108,34 @@ class Post(TimestampMixin, db.Model):
     @property
     def page(self) -> int:
         return page_of_number(self.number, POSTS_PER_PAGE)
+
+
+class Post(PostFacts, TimestampMixin, db.Model):
+    __tablename__ = "posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # Position in the thread, from 1; never reused, so pages and permalinks stay stable.
+    number: Mapped[int]
+    body: Mapped[str] = mapped_column(Text)  # Markdown as typed
+    body_html: Mapped[str] = mapped_column(Text)  # sanitized once, on write
+    edited_at: Mapped[datetime | None]
+    edit_count: Mapped[int] = mapped_column(default=0)
+    deleted_at: Mapped[datetime | None]
+    # Who deleted it: its author, or a moderator (the page says which).
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    hidden_at: Mapped[datetime | None]
+    # Why, as the moderator chose it: one of HIDING_REASONS, and an optional text of theirs.
+    # Never a reporter's words (those are for the moderators only).
+    hidden_category: Mapped[str | None] = mapped_column(String(20))
+    hidden_reason: Mapped[str | None] = mapped_column(String(500))
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    thread: Mapped[Thread] = relationship(back_populates="posts")
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+
+    __table_args__ = (UniqueConstraint("thread_id", "number"),)
 
     def __repr__(self) -> str:
         return f"<Post {self.id}>"

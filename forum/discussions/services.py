@@ -7,16 +7,17 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, func, select, update
-from sqlalchemy.orm import contains_eager, defer, joinedload
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from forum import audit, events
-from forum.accounts.models import NAME, User
+from forum.accounts.models import NAME, Name, User
 from forum.db import insert_ignoring_duplicate, utcnow
 from forum.discussions.activity import ThreadRow, group_threads  # noqa: F401 - their old home
 from forum.discussions.models import (
     POSTS_PER_PAGE,
     Post,
+    PostFacts,
     PostRevision,
     PostSubmission,
     ReadState,
@@ -272,13 +273,46 @@ def _thread_by_id():
     return select(Thread).options(*THREAD_WITH_GROUP).where(Thread.id == bindparam("id"))
 
 
+# What a thread page shows of each post: all but the Markdown source (as long again), which
+# stays in the database until an edit or a quote asks for it.
+_LISTED_POST = (
+    Post.id,
+    Post.thread_id,
+    Post.author_id,
+    Post.number,
+    Post.body_html,
+    Post.edited_at,
+    Post.edit_count,
+    Post.deleted_at,
+    Post.deleted_by_id,
+    Post.hidden_at,
+    Post.hidden_category,
+    Post.hidden_reason,
+    Post.hidden_by_id,
+    Post.created_at,
+)
+
+
+class ListedPost(PostFacts):
+    """A post as its thread page shows it, read from a plain row with its author's name:
+    20 posts loaded as ORM objects cost twice what the statement did (0.5 against 0.25 ms).
+    The permission rules and the templates read it as they read a Post."""
+
+    _FIELDS = tuple(column.key for column in _LISTED_POST)
+    __slots__ = (*_FIELDS, "author", "thread")
+
+    def __init__(self, row, author, thread) -> None:
+        for name, value in zip(self._FIELDS, row[: len(self._FIELDS)], strict=True):
+            setattr(self, name, value)
+        self.author, self.thread = author, thread
+
+
 @functools.cache
 def _posts_by_number():
+    author = aliased(User, name="author")
     return (
-        select(Post)
-        # The page shows the rendered text: the Markdown source (as long again) stays in
-        # the database until an edit or a quote asks for it.
-        .options(joinedload(Post.author).load_only(*NAME), defer(Post.body))
+        select(*_LISTED_POST, *Name.columns(author))
+        .outerjoin(author, author.id == Post.author_id)
         .where(
             Post.thread_id == bindparam("thread_id"),
             and_(Post.number >= bindparam("first"), Post.number < bindparam("end")),
@@ -311,8 +345,9 @@ def thread_page(
     values: dict | None = None,
     keep_as: str | None = None,
 ) -> PostsPage:
-    """One page of a thread's posts with their authors: one statement, by number range (no
-    OFFSET), so the last page costs what the first does.
+    """One page of a thread's posts (ListedPost, each with its `thread` and its author's
+    name): one statement, by number range (no OFFSET), so the last page costs what the
+    first does.
 
     `extra` maps names to scalar subqueries correlated to Post that other features want
     with each post (the reactions' counts), found again in `extras` by post id; `values`
@@ -321,26 +356,22 @@ def thread_page(
     page, pages = clamp_page(page, thread.last_number, POSTS_PER_PAGE)
     first = (page - 1) * POSTS_PER_PAGE + 1
     params = {"thread_id": thread.id, "first": first, "end": first + POSTS_PER_PAGE}
-    extras: dict = {}
+    statement = _POST_PAGES.get(keep_as) if keep_as else None
     if not extra:
-        posts = list(db.session.scalars(_posts_by_number(), params))
-    else:
-        statement = _POST_PAGES.get(keep_as) if keep_as else None
-        if statement is None:
-            statement = _posts_by_number().add_columns(
-                *(column.label(f"extra_{name}") for name, column in extra.items())
-            )
-            if keep_as:
-                _POST_PAGES[keep_as] = statement
-        rows = db.session.execute(statement, {**params, **(values or {})}).all()
-        posts = [row[0] for row in rows]
-        for row in rows:
-            mapping = row._mapping
-            extras[row[0].id] = {name: mapping[f"extra_{name}"] for name in extra}
-    for post in posts:
-        # Their thread is this one: the permission rules read post.thread for each post,
-        # and each read would go through the lazy loader to the identity map.
-        set_committed_value(post, "thread", thread)
+        statement = _posts_by_number()
+    elif statement is None:
+        statement = _posts_by_number().add_columns(
+            *(column.label(f"extra_{name}") for name, column in extra.items())
+        )
+        if keep_as:
+            _POST_PAGES[keep_as] = statement
+    names = len(_LISTED_POST) + len(NAME)
+    posts, extras = [], {}
+    for row in db.session.execute(statement, {**params, **(values or {})}):
+        post = ListedPost(row, Name.of(row[len(_LISTED_POST) : names]), thread)
+        posts.append(post)
+        if extra:
+            extras[post.id] = dict(zip(extra, row[names:], strict=True))
     return PostsPage(posts, page, pages, thread.post_count, extras=extras)
 
 
