@@ -78,8 +78,9 @@ class _Dates:
         self.glue = self.locale.datetime_formats["long"].replace("'", "")
         self.date = parse_pattern(self.locale.date_formats["long"].pattern)
         self.time = parse_pattern(self.locale.time_formats["short"].pattern)
-        # Formatted pieces, by day, by minute and by relative wording.
-        self.texts: dict[object, str] = {}
+        # Formatted pieces, by day, by minute and by relative wording: the same for every
+        # request in this language and time zone (only "now" is the page's own).
+        self.texts: dict[object, str] = app_texts(f"dates {self.locale} {self.tz.key}")
         translations = get_translations()
         self._gettext = (translations.gettext, translations.ngettext)
 
@@ -241,6 +242,32 @@ def _app_urls() -> dict:
     return urls
 
 
+# Texts kept per app, mount point and kind, for any request: past this many, they start again.
+APP_TEXTS_KEPT = 20_000
+
+
+def app_texts(kind: str) -> dict:
+    """Texts that are the same for every request of the app under this script root (a
+    member's name with its links; a minute's date texts in one language): kept across
+    requests, so that a page shown again writes its 60 names and 30 dates without working
+    them out (at 1,000,000 posts, a group page's are nearly all different: a tenth of the
+    page). A new, unkept dictionary outside a request, or past SCRIPT_ROOTS_KEPT roots."""
+    if not has_request_context():
+        return {}
+    memo = request_memo("forum_app_texts")
+    texts = memo.get(kind)
+    if texts is None:
+        kept = current_app.extensions.setdefault("forum.texts", {})
+        key = (kind, request.script_root)
+        texts = kept.get(key)
+        if texts is None or len(texts) >= APP_TEXTS_KEPT:
+            texts = {}
+            if key in kept or len(kept) < SCRIPT_ROOTS_KEPT * 4:
+                kept[key] = texts
+        memo[kind] = texts
+    return texts
+
+
 def path_for(endpoint: str, **values: int | str) -> str:
     """url_for's path for a link a page repeats (each post's permalink, each author's
     profile, each page of a list): the URL's shape is built once per app, endpoint and
@@ -313,11 +340,12 @@ def person(user, avatar: bool = True, size: int = 24) -> Markup:
     name is beside it) and their name linking to their profile; a deleted account is plain
     text. `_macros/people.html` exports it as `person`: a Jinja macro call costs some 20 µs,
     and a group page writes 60 names."""
-    # A thread's authors come back post after post: each name is written once per page.
+    # A thread's authors come back post after post, and page after page: each name is
+    # written once, then kept for the app (`app_texts`).
     if not has_request_context():
         return _person(user, avatar, size)
     key = (user.username, user.display_name, user.is_deleted, avatar, size)
-    names = request_memo("forum_people")
+    names = app_texts("people")
     html = names.get(key)
     if html is None:
         html = names[key] = _person(user, avatar, size)

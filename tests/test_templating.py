@@ -138,3 +138,42 @@ def test_links_follow_the_prefix_the_site_is_mounted_under(app, client, db):
         page = client.get(url, base_url=f"http://localhost/m{n}").get_data(as_text=True)
         assert f'href="/m{n}/users/claire"' in page
     assert len(app.extensions["forum.urls"]) <= SCRIPT_ROOTS_KEPT
+    assert len(app.extensions["forum.texts"]) <= SCRIPT_ROOTS_KEPT * 4
+
+
+def test_names_and_dates_kept_between_pages_follow_every_change(client, db, monkeypatch):
+    """A name's markup and a minute's date texts are kept for the app (`app_texts`), not
+    worked out again on every page: a renamed member and another language show at once,
+    and the kept texts start again past APP_TEXTS_KEPT (the memory they take is bounded)."""
+    from forum import templating
+    from forum.discussions.models import Post
+
+    author = make_user(username="claire", name="Claire B.")
+    group = make_group("entraide")
+    thread = services.create_thread(author, group, title="Un fil", body="Bonjour")
+    db.session.execute(
+        Post.__table__.update().values(created_at=datetime(2025, 3, 9, 10, 5, tzinfo=UTC))
+    )
+    db.session.commit()
+    url = f"/threads/{thread.id}"
+
+    first = unescape(client.get(url).get_data(as_text=True))
+    assert "Claire B.</a>" in first and ">9 mars 2025</time>" in first
+    author.display_name = "Claire Bernard"
+    db.session.commit()
+    renamed = unescape(client.get(url).get_data(as_text=True))
+    assert "Claire Bernard</a>" in renamed and "Claire B.</a>" not in renamed
+    english = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert ">March 9, 2025</time>" in english
+
+    # Eight pages, each by another author: kept, their names would pile up.
+    monkeypatch.setattr(templating, "APP_TEXTS_KEPT", 3)
+    kept = client.application.extensions["forum.texts"]
+    for n in range(8):
+        other = services.create_thread(
+            make_user(username=f"auteur{n}"), group, title="Fil", body="Oui"
+        )
+        db.session.commit()
+        assert f"/users/auteur{n}" in client.get(f"/threads/{other.id}").get_data(as_text=True)
+        # At most the bound, plus what one page added past it.
+        assert max(len(texts) for texts in kept.values()) <= 3 + 1
