@@ -16,7 +16,15 @@ from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from forum.accounts.models import NAME, Name, User
-from forum.discussions.models import POSTS_PER_PAGE, THREADS_PER_PAGE, Post, ReadState, Thread
+from forum.db import Listed
+from forum.discussions.models import (
+    POSTS_PER_PAGE,
+    THREADS_PER_PAGE,
+    Post,
+    ReadState,
+    Thread,
+    ThreadFacts,
+)
 from forum.extensions import db
 from forum.groups.models import Group
 from forum.pagination import PageOf, clamp_page, page_of_number
@@ -24,53 +32,6 @@ from forum.permissions import per_access, visible_threads
 
 # How many threads the home page shows under "latest activity".
 HOME_THREADS = 10
-
-
-class ListedThread:
-    """A thread as a list shows it (its title, state, counts, author and last poster, and on
-    the home page its group's slug and name), read from a plain row: a group page lists 30
-    threads and 60 names, and loading them as ORM objects cost more than writing them."""
-
-    __slots__ = (
-        "id",
-        "title",
-        "is_pinned",
-        "locked_at",
-        "hidden_at",
-        "post_count",
-        "last_number",
-        "last_posted_at",
-        "author",
-        "last_poster",
-        "group",
-    )
-
-    def __init__(self, values, author, last_poster, group=None) -> None:
-        (
-            self.id,
-            self.title,
-            self.is_pinned,
-            self.locked_at,
-            self.hidden_at,
-            self.post_count,
-            self.last_number,
-            self.last_posted_at,
-        ) = values
-        self.author, self.last_poster, self.group = author, last_poster, group
-
-    # The same meaning as Thread's.
-    is_locked = property(lambda self: self.locked_at is not None)
-    is_hidden = property(lambda self: self.hidden_at is not None)
-    reply_count = property(lambda self: max(self.post_count - 1, 0))
-
-
-class ListedGroup:
-    """A thread's group as the home page's list names it."""
-
-    __slots__ = ("slug", "name")
-
-    def __init__(self, slug: str, name: str) -> None:
-        self.slug, self.name = slug, name
 
 
 _LISTED = (
@@ -83,6 +44,24 @@ _LISTED = (
     Thread.last_number,
     Thread.last_posted_at,
 )
+
+
+class ListedThread(ThreadFacts, Listed):
+    """A thread as a list shows it (its title, state, counts, `author` and `last_poster`,
+    and on the home page its `group`'s slug and name), read from a plain row: a group page
+    lists 30 threads and 60 names."""
+
+    FIELDS = tuple(column.key for column in _LISTED)
+    __slots__ = (*FIELDS, "author", "last_poster", "group")
+
+
+class ListedGroup:
+    """A thread's group as the home page's list names it."""
+
+    __slots__ = ("slug", "name")
+
+    def __init__(self, slug: str, name: str) -> None:
+        self.slug, self.name = slug, name
 
 
 @dataclass
@@ -152,10 +131,10 @@ def _load_rows(
     rows = []
     for row in db.session.execute(statement, values):
         thread = ListedThread(
-            row[: len(_LISTED)],
-            Name.of(row[len(_LISTED) : _NAMES]),
-            Name.of(row[_NAMES:_GROUP]),
-            ListedGroup(row[_GROUP], row[_GROUP + 1]) if with_group else None,
+            row,
+            author=Name.of(row[len(_LISTED) : _NAMES]),
+            last_poster=Name.of(row[_NAMES:_GROUP]),
+            group=ListedGroup(row[_GROUP], row[_GROUP + 1]) if with_group else None,
         )
         if viewer is None:
             rows.append(ThreadRow(thread))

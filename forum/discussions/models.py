@@ -20,7 +20,28 @@ DRAFT_LIFETIME = timedelta(days=2)
 THREADS_PER_PAGE = 30
 
 
-class Thread(TimestampMixin, db.Model):
+class ThreadFacts:
+    """What a thread says of itself from its columns, for the Thread rows and for the
+    lighter ListedThread of the lists (forum/discussions/activity.py), alike."""
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    @property
+    def reply_count(self) -> int:
+        return max(self.post_count - 1, 0)
+
+    @property
+    def page_count(self) -> int:
+        return page_count(self.last_number, POSTS_PER_PAGE)
+
+
+class Thread(ThreadFacts, TimestampMixin, db.Model):
     __tablename__ = "threads"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,22 +80,6 @@ class Thread(TimestampMixin, db.Model):
         # The home page's latest activity across the groups: a walk from the newest end.
         Index("ix_threads_activity", "last_posted_at", "id"),
     )
-
-    @property
-    def is_locked(self) -> bool:
-        return self.locked_at is not None
-
-    @property
-    def is_hidden(self) -> bool:
-        return self.hidden_at is not None
-
-    @property
-    def reply_count(self) -> int:
-        return max(self.post_count - 1, 0)
-
-    @property
-    def page_count(self) -> int:
-        return page_count(self.last_number, POSTS_PER_PAGE)
 
     def __repr__(self) -> str:
         return f"<Thread {self.id}>"
