@@ -105,3 +105,44 @@ class Listed:
             setattr(self, name, value)
         for name, value in others.items():
             setattr(self, name, value)
+
+
+def json_list(query, fields: tuple[str, ...], order: tuple[tuple[str, bool], ...], dialect: str):
+    """The rows of `query` as one JSON array of arrays of `fields`, a scalar subquery: a
+    short list a page shows beside its main row (a group's latest documents, next meetings,
+    projects) rides in that row's statement instead of costing a statement of its own.
+
+    `query` is correlated to the outer row, selects `fields` and the columns named in
+    `order` (name, descending), and is ordered by them and limited; PostgreSQL's json_agg
+    is told the order again, SQLite's json_group_array keeps the subquery's. Read the value
+    back with `json_rows`."""
+    from sqlalchemy import func, select
+    from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+    rows = query.subquery("listed")
+    values = [rows.c[name] for name in fields]
+    if dialect == "postgresql":
+        keys = [rows.c[name].desc() if down else rows.c[name] for name, down in order]
+        value = func.json_agg(aggregate_order_by(func.json_build_array(*values), *keys))
+    else:
+        value = func.json_group_array(func.json_array(*values))
+    return select(value).select_from(rows).scalar_subquery()
+
+
+def json_rows(value, fields: tuple[str, ...]) -> list[dict]:
+    """The rows of a `json_list` value, each a dict of its fields (none for SQL NULL)."""
+    import json
+
+    if isinstance(value, str):
+        value = json.loads(value)
+    return [
+        dict(zip(fields, row, strict=True)) for row in value or [] if row and row[0] is not None
+    ]
+
+
+def json_datetime(value: str | None) -> datetime | None:
+    """A UTCDateTime read from JSON: SQLite's stored text or PostgreSQL's ISO 8601, aware."""
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

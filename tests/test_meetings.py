@@ -502,6 +502,35 @@ def test_the_home_and_group_pages_show_the_next_meetings(client, db, world):
     assert "Réunion réservée" in group_page
 
 
+def test_the_group_page_lists_its_next_meetings_soonest_first_as_their_pages_say_them(
+    client, db, world
+):
+    """The group page reads its next meetings within its own statement (as JSON): the
+    same days, hours and places as the meeting's page and the home page say, soonest first,
+    five at most, no cancelled one, on both engines."""
+    from forum.db import utcnow
+
+    later = make_meeting(world["group"], title="Dans dix jours", days=10, hours=3)
+    make_meeting(world["group"], title="Demain", days=1, location="Mairie annexe")
+    for n in range(4):
+        make_meeting(world["group"], title=f"Plus tard {n}", days=20 + n)
+    make_meeting(world["group"], title="Annulée", days=2).cancelled_at = utcnow()
+    db.session.commit()
+
+    page = client.get(f"/groups/{world['group'].slug}/").get_data(as_text=True)
+    section = page.split('id="meetings-title"', 1)[1].split("</section>", 1)[0]
+    titles = re.findall(r'<a href="/meetings/\d+">([^<]+)</a>', section)
+    assert titles == ["Demain", "Dans dix jours", "Plus tard 0", "Plus tard 1", "Plus tard 2"]
+    assert "Mairie annexe" in section
+    said = re.search(
+        rf'/meetings/{later.id}">[^<]+</a>\s*<br><span class="muted">(<time[^>]+>[^<]+</time>)',
+        section,
+    )
+    home = client.get("/").get_data(as_text=True)
+    assert said and said.group(1) in home
+    assert said.group(1) in client.get(f"/meetings/{later.id}").get_data(as_text=True)
+
+
 def test_the_meeting_list_pages_upcoming_and_past(client, db, world):
     for n in range(25):
         make_meeting(world["group"], title=f"Réunion {n:02d}", days=n + 1)

@@ -4,15 +4,14 @@ deleted documents coordinators may restore."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import joinedload
 
+from forum.db import json_list, json_rows
 from forum.documents.models import DOCUMENTS_PER_PAGE, Document
 from forum.documents.rules import visible_documents
 from forum.extensions import db
@@ -86,27 +85,14 @@ def _latest_documents(viewer: Any, dialect: str, limit: int):
         .order_by(Document.updated_at.desc(), Document.id.desc())
         .limit(limit)
         .correlate(Group)
-        .subquery("latest")
     )
-    fields = [getattr(latest.c, name) for name in _LINE]
-    if dialect == "postgresql":
-        value = func.json_agg(
-            aggregate_order_by(func.json_build_array(*fields), latest.c.updated_at.desc())
-        )
-    else:
-        value = func.json_group_array(func.json_array(*fields))
-    return select(value).select_from(latest).scalar_subquery()
+    return json_list(latest, _LINE, (("updated_at", True), ("id", True)), dialect)
 
 
 def latest_documents(value: Any) -> list[DocumentLine]:
     """The lines from `latest_documents_column`'s value, newest first."""
-    if isinstance(value, str):
-        value = json.loads(value)
     lines = []
-    for row in value or []:
-        if row is None or row[0] is None:
-            continue
-        item = dict(zip(_LINE, row, strict=True))
+    for item in json_rows(value, _LINE):
         if item["issued_on"]:
             item["issued_on"] = date.fromisoformat(str(item["issued_on"])[:10])
         lines.append(DocumentLine(**item))

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from forum.db import utcnow
 from forum.extensions import db
 from forum.groups import bp, services
 from forum.groups.models import Commune, Group
@@ -32,9 +33,15 @@ def show_commune(insee: str):
 def _overview_columns(viewer) -> dict:
     """What the group page shows beside the group, loaded in its statement."""
     from forum.documents.listing import latest_documents_column
+    from forum.meetings.services import next_meetings_column
     from forum.notifications.following import group_following_column
+    from forum.projects.figures import project_cards_column
 
-    columns = {"documents": latest_documents_column(viewer)}
+    columns = {
+        "documents": latest_documents_column(viewer),
+        "meetings": next_meetings_column(viewer),
+        "projects": project_cards_column(),
+    }
     if viewer is not None:
         columns["following"] = group_following_column(Group.id)
     return columns
@@ -47,21 +54,19 @@ def show_group(slug: str):
     from forum.discussions.services import group_threads
     from forum.documents.listing import latest_documents
     from forum.meetings.minutes import open_decisions
-    from forum.meetings.services import next_meetings
+    from forum.meetings.services import listed_meetings
     from forum.notifications.following import remember_following
-    from forum.projects.figures import project_cards
+    from forum.projects.figures import listed_project_cards
 
     viewer = signed_in_user()
     # A fixed number of statements whatever the group's size: the group with its counts,
-    # one page of threads (plus the viewer's read marks when signed in), the projects,
-    # the next meetings, the open decisions. The latest documents ride in the first, and
-    # so does a member's follow state (the follow button).
-    overview = services.group_overview(
-        slug,
-        viewer,
-        extra=_overview_columns,
-        values={"viewer": viewer.id} if viewer is not None else None,
-    )
+    # one page of threads (plus the viewer's read marks when signed in), the open
+    # decisions. The latest documents, the next meetings and the projects ride in the
+    # first, and so does a member's follow state (the follow button).
+    values = {"now": utcnow()}
+    if viewer is not None:
+        values["viewer"] = viewer.id
+    overview = services.group_overview(slug, viewer, extra=_overview_columns, values=values)
     if overview is None:
         abort(404)
     group = overview.group
@@ -80,8 +85,8 @@ def show_group(slug: str):
         member_count=overview.member_count,
         threads=group_threads(group, request.args.get("page", 1, type=int), viewer, total=total),
         open_flags=open_flag_count(group) if moderator else None,
-        project_cards=project_cards(group),
-        next_meetings=next_meetings(viewer, group=group),
+        project_cards=listed_project_cards(overview.extras["projects"]),
+        next_meetings=listed_meetings(overview.extras["meetings"]),
         open_decisions=open_decisions(group, viewer),
         latest_documents=latest_documents(overview.extras["documents"]),
     )

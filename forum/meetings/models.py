@@ -71,7 +71,16 @@ class MeetingSeries(TimestampMixin, db.Model):
     )
 
 
-class Meeting(TimestampMixin, db.Model):
+class MeetingFacts:
+    """What a meeting says of itself from its columns, for the Meeting rows and for the
+    group page's ListedMeeting (forum/meetings/services.py), alike."""
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == Visibility.PUBLIC.value
+
+
+class Meeting(MeetingFacts, TimestampMixin, db.Model):
     __tablename__ = "meetings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -120,10 +129,6 @@ class Meeting(TimestampMixin, db.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.cancelled_at is not None
-
-    @property
-    def is_public(self) -> bool:
-        return self.visibility == Visibility.PUBLIC.value
 
     def is_past(self, now: datetime | None = None) -> bool:
         return self.ends_at <= (now or utcnow())

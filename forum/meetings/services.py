@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from forum import audit, events
 from forum.accounts.models import User
-from forum.db import utcnow
+from forum.db import Listed, json_datetime, json_list, json_rows, utcnow
 from forum.extensions import db
 from forum.groups.models import Group
 from forum.markup import render_markdown
@@ -43,6 +43,7 @@ from forum.meetings.models import (
     Frequency,
     Meeting,
     MeetingAnswer,
+    MeetingFacts,
     MeetingSeries,
     Visibility,
 )
@@ -373,16 +374,54 @@ def group_meetings(group: Group, viewer: Any, page: int, *, past: bool) -> PageO
     return PageOf.build(list(rows), page, total, MEETINGS_PER_PAGE)
 
 
-def next_meetings(viewer: Any, *, group: Group | None = None, limit: int = 5) -> list[Meeting]:
-    """The next meetings (not cancelled) the viewer may see; across groups, the public
-    ones only (the home page). One statement, built once (per kind of access on a group's)."""
-    if group is None:
-        query = _site_next_meetings(limit)
-        values = {"now": utcnow()}
-    else:
-        query = _next_meetings(viewer, limit)
-        values = {"now": utcnow(), "group": group.id}
-    return list(db.session.scalars(query, values))
+def next_meetings(limit: int = 5) -> list[Meeting]:
+    """The next public meetings (not cancelled) across groups, for the home page: one
+    statement, built once. A group page's ride in its statement (`next_meetings_column`)."""
+    return list(db.session.scalars(_site_next_meetings(limit), {"now": utcnow()}))
+
+
+_LISTED_MEETING = ("id", "title", "visibility", "starts_at", "ends_at", "location", "online_url")
+
+
+class ListedMeeting(MeetingFacts, Listed):
+    """A meeting as the group page's "next meetings" shows it, read from JSON."""
+
+    FIELDS = _LISTED_MEETING
+    __slots__ = FIELDS
+
+
+def next_meetings_column(viewer: Any, limit: int = 5):
+    """A group's next meetings (not cancelled) that the viewer may see, as a JSON column
+    correlated to `groups` (bind parameter "now"), for the group page's one statement
+    (groups.services.group_overview); `listed_meetings` reads it."""
+    return _next_meetings_column(viewer, db.session.get_bind().dialect.name, limit)
+
+
+@per_access()
+def _next_meetings_column(viewer: Any, dialect: str, limit: int):
+    query = (
+        select(*(getattr(Meeting, name) for name in _LISTED_MEETING))
+        .where(
+            Meeting.group_id == Group.id,
+            Meeting.ends_at > bindparam("now"),
+            Meeting.cancelled_at.is_(None),
+            *visible_meetings(viewer),
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+        .limit(limit)
+        .correlate(Group)
+    )
+    return json_list(query, _LISTED_MEETING, (("starts_at", False), ("id", False)), dialect)
+
+
+def listed_meetings(value: Any) -> list[ListedMeeting]:
+    """The meetings of a `next_meetings_column` value, soonest first."""
+    meetings = []
+    for item in json_rows(value, _LISTED_MEETING):
+        item["starts_at"] = json_datetime(item["starts_at"])
+        item["ends_at"] = json_datetime(item["ends_at"])
+        meetings.append(ListedMeeting(tuple(item.values())))
+    return meetings
 
 
 @functools.lru_cache(maxsize=4)
@@ -394,21 +433,6 @@ def _site_next_meetings(limit: int):
             Meeting.ends_at > bindparam("now"),
             Meeting.cancelled_at.is_(None),
             Meeting.visibility == Visibility.PUBLIC.value,
-        )
-        .order_by(Meeting.starts_at, Meeting.id)
-        .limit(limit)
-    )
-
-
-@per_access()
-def _next_meetings(viewer: Any, limit: int):
-    return (
-        select(Meeting)
-        .where(
-            Meeting.ends_at > bindparam("now"),
-            Meeting.cancelled_at.is_(None),
-            Meeting.group_id == bindparam("group"),
-            *visible_meetings(viewer),
         )
         .order_by(Meeting.starts_at, Meeting.id)
         .limit(limit)

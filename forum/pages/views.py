@@ -35,7 +35,7 @@ def index():
         communes=groups.communes_with_groups(),
         territory_groups=groups.territory_groups(),
         project_cards=project_cards(),
-        next_meetings=next_meetings(None),
+        next_meetings=next_meetings(),
     )
 
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, case, exists, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload
 
 from forum.accounts.models import User
+from forum.db import Listed, json_list, json_rows
 from forum.discussions.models import Post, Thread
 from forum.extensions import db
 from forum.groups.models import Commune, Group
@@ -19,6 +20,7 @@ from forum.projects.models import (
     Pledge,
     Project,
     ProjectCommuneTotal,
+    ProjectFacts,
     ProjectGroup,
     ProjectKindTotal,
     ProjectStatus,
@@ -156,32 +158,79 @@ class ProjectCard:
         return min(100, round(100 * self.count / target)) if target else 0
 
 
-@functools.cache
-def _project_cards(of_a_group: bool):
-    """The statement of `project_cards`, built once (the home and group pages run it)."""
-    count = (
+def _pledges_counted():
+    """A project's counted pledges, correlated to `projects`."""
+    return (
         select(func.coalesce(func.sum(ProjectCommuneTotal.pledges), 0))
         .where(ProjectCommuneTotal.project_id == Project.id)
         .scalar_subquery()
     )
-    query = select(Project, count.label("pledges")).order_by(
-        case((Project.status == ProjectStatus.OPEN.value, 0), else_=1), Project.title
-    )
-    if of_a_group:
-        query = query.where(
-            exists().where(
-                ProjectGroup.project_id == Project.id, ProjectGroup.group_id == bindparam("group")
-            )
+
+
+_OPEN_FIRST = case((Project.status == ProjectStatus.OPEN.value, 0), else_=1)
+
+
+@functools.cache
+def _project_cards():
+    """The statement of `project_cards`, built once (the home page runs it)."""
+    return select(Project, _pledges_counted().label("pledges")).order_by(_OPEN_FIRST, Project.title)
+
+
+def project_cards() -> list[ProjectCard]:
+    """Every project (open first), each with its number of counted pledges, for the home
+    page: one statement, whatever the number of projects. A group page's ride in its own
+    statement (`project_cards_column`)."""
+    return [
+        ProjectCard(project, pledges or 0)
+        for project, pledges in db.session.execute(_project_cards())
+    ]
+
+
+_LISTED_PROJECT = ("id", "slug", "title", "goal", "status", "target_participants")
+
+
+class ListedProject(ProjectFacts, Listed):
+    """A project as a group page's progress card shows it, read from JSON."""
+
+    FIELDS = _LISTED_PROJECT
+    __slots__ = FIELDS
+
+
+def project_cards_column():
+    """The projects a group takes part in (open first), each with its counted pledges, as
+    a JSON column correlated to `groups`, for the group page's one statement
+    (groups.services.group_overview); `listed_project_cards` reads it."""
+    return _project_cards_column(db.session.get_bind().dialect.name)
+
+
+@functools.cache
+def _project_cards_column(dialect: str):
+    fields = (*_LISTED_PROJECT, "pledges")
+    query = (
+        select(
+            *(getattr(Project, name) for name in _LISTED_PROJECT),
+            _pledges_counted().label("pledges"),
+            _OPEN_FIRST.label("open_first"),
         )
-    return query
+        .where(
+            select(ProjectGroup.project_id)
+            .where(ProjectGroup.project_id == Project.id, ProjectGroup.group_id == Group.id)
+            .correlate(Project, Group)
+            .exists()
+        )
+        .order_by(_OPEN_FIRST, Project.title)
+        .correlate(Group)
+    )
+    return json_list(query, fields, (("open_first", False), ("title", False)), dialect)
 
 
-def project_cards(group: Group | None = None) -> list[ProjectCard]:
-    """The projects (open first; those a group takes part in), each with its number of
-    counted pledges: one statement, whatever the number of projects."""
-    values = {} if group is None else {"group": group.id}
-    rows = db.session.execute(_project_cards(group is not None), values)
-    return [ProjectCard(project, pledges or 0) for project, pledges in rows]
+def listed_project_cards(value) -> list[ProjectCard]:
+    """The cards of a `project_cards_column` value, open projects first."""
+    fields = (*_LISTED_PROJECT, "pledges")
+    return [
+        ProjectCard(ListedProject(tuple(item.values())[:-1]), item["pledges"] or 0)
+        for item in json_rows(value, fields)
+    ]
 
 
 @dataclass

@@ -54,7 +54,16 @@ COUNTED_STATUSES = (PledgeStatus.PLEDGED, PledgeStatus.ACTIVE, PledgeStatus.FULF
 AVAILABILITY = ("weekdays", "evenings", "weekends")
 
 
-class Project(TimestampMixin, db.Model):
+class ProjectFacts:
+    """What a project says of itself from its columns, for the Project rows and for the
+    group page's ListedProject (forum/projects/figures.py), alike."""
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ProjectStatus.OPEN.value
+
+
+class Project(ProjectFacts, TimestampMixin, db.Model):
     __tablename__ = "projects"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,10 +98,6 @@ class Project(TimestampMixin, db.Model):
     @property
     def status_enum(self) -> ProjectStatus:
         return ProjectStatus(self.status)
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == ProjectStatus.OPEN.value
 
     def __repr__(self) -> str:
         return f"<Project {self.slug}>"
