@@ -95,6 +95,9 @@ def test_a_visitor_page_runs_few_statements_the_same_whatever_the_size(app, db):
     small, big = visitor_counts(app, db, "small"), visitor_counts(app, db, "big")
     assert small == big, (small, big)
     assert max(big.values()) <= VISITOR_BUDGET, big
+    # The thread with its group, then its posts; the group with what its page lists beside
+    # its threads (documents, meetings, projects), its threads, its open decisions.
+    assert big["thread, first page"] == 2 and big["group, first page"] == 3, big
 
 
 def member_counts(app, db, size: str) -> dict[str, int]:
