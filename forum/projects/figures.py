@@ -149,7 +149,7 @@ def latest_news(project: Project, viewer: User | None) -> list[Post]:
 class ProjectCard:
     """A project's progress, for the home and group pages."""
 
-    project: Project
+    project: Project | ListedProject  # the group page's is read from JSON
     count: int
 
     @property
