@@ -477,7 +477,6 @@ def per_access(maxsize: int = 256) -> Callable:
                     kept.popitem(last=False)
             return made
 
-        statement.cache_clear = kept.clear
         return statement
 
     return decorate
